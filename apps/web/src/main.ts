@@ -1,0 +1,1 @@
+document.querySelector('#app')!.textContent = 'digits: the drawing app arrives with the web issue';

@@ -1,0 +1,48 @@
+/**
+ * Every failure the digits libraries report on purpose is a DigitsError: a stable string `code`
+ * to branch on, the `file` (path, URL or name) it concerns when there is one, and a message that
+ * says what was expected and what was found. Apps print `message` and exit; no stack trace needed.
+ */
+export type DigitsErrorCode =
+  // data files and datasets
+  | 'IDX_BAD_MAGIC'
+  | 'IDX_UNSUPPORTED_DTYPE'
+  | 'IDX_SIZE_MISMATCH'
+  | 'IDX_COUNT_MISMATCH'
+  | 'IDX_BAD_LABEL'
+  | 'DATASET_NOT_FOUND'
+  | 'DATASET_FILE_MISSING'
+  | 'CHECKSUM_MISMATCH'
+  | 'DOWNLOAD_FAILED'
+  | 'NO_INK'
+  | 'BAD_IMAGE'
+  // models
+  | 'BACKEND_UNAVAILABLE'
+  | 'BAD_ARGUMENT'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_INVALID'
+  | 'MODEL_WEIGHTS_INVALID'
+  | 'UNSAFE_PATH'
+  | 'NOT_HDF5'
+  | 'NOT_ZIP'
+  | 'KERAS_CONFIG_MISSING'
+  | 'UNSUPPORTED_LAYER'
+  | 'UNSUPPORTED_FORMAT'
+  | 'WRITE_FAILED'
+  | 'ABORTED';
+
+export class DigitsError extends Error {
+  override readonly name = 'DigitsError';
+  readonly code: DigitsErrorCode;
+  readonly file: string | undefined;
+
+  constructor(code: DigitsErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
+    super(options.file ? `${options.file}: ${message}` : message, { cause: options.cause });
+    this.code = code;
+    this.file = options.file;
+  }
+}
+
+export function isDigitsError(value: unknown, code?: DigitsErrorCode): value is DigitsError {
+  return value instanceof DigitsError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,1 @@
+export { DigitsError, isDigitsError, type DigitsErrorCode } from './errors';
