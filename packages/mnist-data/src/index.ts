@@ -1,1 +1,16 @@
 export { DigitsError, isDigitsError, type DigitsErrorCode } from './errors';
+export { parseIdx, encodeIdx, isGzip, type IdxArray, type IdxData, type IdxDtype } from './idx';
+export {
+  datasetFromIdx,
+  splitFromIdx,
+  MNIST_CLASS_NAMES,
+  FASHION_MNIST_CLASS_NAMES,
+  IDX_FILE_NAMES,
+  type Dataset,
+  type Split,
+  type IdxFiles,
+  type IdxFileNames,
+} from './dataset';
+export { normalize, toCategorical, classCounts, pixelHistogram } from './prepare';
+export { imageAt, takeFirst, subset, shuffledIndices, splitValidation, batchIndices, gatherBatch } from './splits';
+export { createRng } from './rng';

