@@ -14,3 +14,12 @@ export {
 export { normalize, toCategorical, classCounts, pixelHistogram } from './prepare';
 export { imageAt, takeFirst, subset, shuffledIndices, splitValidation, batchIndices, gatherBatch } from './splits';
 export { createRng } from './rng';
+export {
+  preprocessImage,
+  resampleArea,
+  PREPROCESSING_SPEC,
+  type RawImage,
+  type Background,
+  type PreprocessOptions,
+  type PreprocessResult,
+} from './preprocess';
