@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { withNavigatorGpu } from './scoped-navigator';
+import type { BackendProvider } from './select';
 import {
   REQUIRED_LIMITS,
   adapterLabel,
@@ -135,3 +136,14 @@ export function releaseWebGpuBackend(): void {
   current?.device?.destroy?.();
   current = undefined;
 }
+
+/**
+ * 'webgpu' for selectBackend: in 'auto' it comes right after tfjs-node-gpu, before the CPU paths,
+ * and is skipped (with the probe's reason) unless a hardware adapter with the needed limits is found.
+ */
+export const webgpuProvider: BackendProvider = {
+  name: BACKEND,
+  description: 'WebGPU',
+  autoBefore: 'tensorflow',
+  activate: async (options) => (await setupWebGpuBackend((options as { webgpu?: WebGpuOptions }).webgpu)).reason,
+};
