@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Split } from '@digits/mnist-data';
+import { DigitsError, gatherBatch } from '@digits/mnist-data';
+import { sampleSize } from './batches';
+
+/** Samples per forward pass: large enough to keep the matmuls efficient, small enough for memory. */
+const PREDICT_CHUNK = 2048;
+/** Keras's clipping of probabilities in categorical cross-entropy. */
+const EPSILON = 1e-7;
+
+function inputSize(model: tf.LayersModel): number {
+  const shape = model.inputs[0]?.shape ?? [];
+  return shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+}
+
+function outputSize(model: tf.LayersModel): number {
+  const shape = model.outputs[0]?.shape ?? [];
+  return shape[shape.length - 1] ?? 1;
+}
+
+/**
+ * Runs the model in inference mode on chunks built straight from the typed array (no tfjs Slice,
+ * which on the wasm backend copies the whole input for every batch); returns n x classes
+ * probabilities, row-major.
+ */
+export function predictProbabilities(model: tf.LayersModel, x: Float32Array | Split): Float32Array {
+  const size = inputSize(model);
+  const classes = outputSize(model);
+  const n = isSplit(x) ? x.count : x.length / size;
+  if (isSplit(x)) {
+    if (sampleSize(x) !== size) {
+      throw new DigitsError('BAD_ARGUMENT', `the model takes ${size} pixels per image, the data has ${x.rows}x${x.cols}`);
+    }
+  } else if (!Number.isInteger(n)) {
+    throw new DigitsError('BAD_ARGUMENT', `expected a Float32Array of n x ${size} values, got length ${x.length}`);
+  }
+  const out = new Float32Array(n * classes);
+  for (let start = 0; start < n; start += PREDICT_CHUNK) {
+    const end = Math.min(n, start + PREDICT_CHUNK);
+    const values = isSplit(x) ? gatherBatch(x, range(start, end), classes).x : x.subarray(start * size, end * size);
+    const probs = tf.tidy(() => {
+      const input = tf.tensor2d(values, [end - start, size]);
+      return model.apply(input, { training: false }) as tf.Tensor;
+    });
+    try {
+      out.set(probs.dataSync() as Float32Array, start * classes);
+    } finally {
+      probs.dispose();
+    }
+  }
+  return out;
+}
+
+/** The most probable class of each sample (Keras's `predict_classes`). */
+export function predictClasses(model: tf.LayersModel, x: Float32Array | Split): Int32Array {
+  return argmaxRows(predictProbabilities(model, x), outputSize(model));
+}
+
+/** Test loss (categorical cross-entropy, as Keras computes it) and accuracy on a split. */
+export async function evaluate(model: tf.LayersModel, data: Split): Promise<{ loss: number; accuracy: number }> {
+  const probs = predictProbabilities(model, data);
+  const classes = outputSize(model);
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < data.count; i++) {
+    const row = probs.subarray(i * classes, (i + 1) * classes);
+    let sum = 0;
+    let best = 0;
+    for (let c = 0; c < classes; c++) {
+      sum += row[c]!;
+      if (row[c]! > row[best]!) best = c;
+    }
+    const label = data.labels[i]!;
+    const p = Math.min(1 - EPSILON, Math.max(EPSILON, row[label]! / sum));
+    loss -= Math.log(p);
+    if (best === label) correct++;
+  }
+  const n = Math.max(1, data.count);
+  return { loss: loss / n, accuracy: correct / n };
+}
+
+/** counts[true][predicted]: rows are the true labels, columns the predictions. */
+export function confusionMatrix(
+  trueLabels: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  numClasses = 10,
+): number[][] {
+  checkSameLength(trueLabels, predicted);
+  const matrix = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let i = 0; i < trueLabels.length; i++) {
+    const t = trueLabels[i]!;
+    const p = predicted[i]!;
+    if (!(t >= 0 && t < numClasses && p >= 0 && p < numClasses)) {
+      throw new DigitsError('BAD_ARGUMENT', `label ${t} or prediction ${p} at index ${i} is not a class 0..${numClasses - 1}`);
+    }
+    matrix[t]![p]!++;
+  }
+  return matrix;
+}
+
+/** Indices of the correctly and incorrectly classified samples (the tutorial's 9837 / 163 split). */
+export function classifyResults(
+  trueLabels: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+): { correct: number[]; incorrect: number[] } {
+  checkSameLength(trueLabels, predicted);
+  const correct: number[] = [];
+  const incorrect: number[] = [];
+  for (let i = 0; i < trueLabels.length; i++) (trueLabels[i] === predicted[i] ? correct : incorrect).push(i);
+  return { correct, incorrect };
+}
+
+function argmaxRows(values: Float32Array, width: number): Int32Array {
+  const n = values.length / width;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < width; c++) if (values[i * width + c]! > values[i * width + best]!) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
+function checkSameLength(a: ArrayLike<number>, b: ArrayLike<number>): void {
+  if (a.length !== b.length) {
+    throw new DigitsError('BAD_ARGUMENT', `${a.length} true labels but ${b.length} predictions`);
+  }
+}
+
+function range(start: number, end: number): Uint32Array {
+  return Uint32Array.from({ length: end - start }, (_, i) => start + i);
+}
+
+function isSplit(x: Float32Array | Split): x is Split {
+  return !(x instanceof Float32Array);
+}
