@@ -27,17 +27,21 @@ export async function findIdxFiles(dir: string): Promise<IdxFileNames> {
   if (!info?.isDirectory()) {
     throw new DigitsError('DATASET_NOT_FOUND', 'dataset directory not found', { file: dir });
   }
-  const entries = await Promise.all(
-    FILE_KEYS.map(async (key) => {
-      const candidates = idxFileCandidates(IDX_FILE_NAMES[key]);
-      for (const candidate of candidates) {
-        const path = join(dir, candidate);
-        if (await access(path).then(() => true, () => false)) return [key, path] as const;
+  const found: Partial<IdxFileNames> = {};
+  for (const key of FILE_KEYS) {
+    const candidates = idxFileCandidates(IDX_FILE_NAMES[key]);
+    for (const candidate of candidates) {
+      const path = join(dir, candidate);
+      if (await access(path).then(() => true, () => false)) {
+        found[key] = path;
+        break;
       }
+    }
+    if (found[key] === undefined) {
       throw new DigitsError('DATASET_FILE_MISSING', `no ${candidates.join(' / ')} in this directory`, { file: dir });
-    }),
-  );
-  return Object.fromEntries(entries) as unknown as IdxFileNames;
+    }
+  }
+  return found as IdxFileNames;
 }
 
 export interface DirectoryOptions {
