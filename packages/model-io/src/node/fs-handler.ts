@@ -1,0 +1,129 @@
+import { readFile, realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { DigitsError } from '@digits/mnist-data';
+import { joinWeightData, specByteLength } from '../artifacts';
+import { writeDirectoryAtomic } from './atomic-dir';
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_FILE = 'weights.bin';
+
+/**
+ * A tfjs IOHandler for a model directory on the local file system (model.json + weights.bin),
+ * without @tensorflow/tfjs-node. Saving is atomic; loading validates the manifest and every
+ * weights path before any byte is handed to tfjs. `path` may also name the model.json itself.
+ */
+export function fileSystemHandler(path: string): tf.io.IOHandler {
+  const dir = modelDirectory(path);
+  return {
+    save: (artifacts) => saveToDirectory(dir, artifacts),
+    load: () => loadFromDirectory(dir),
+  };
+}
+
+const modelDirectory = (path: string) => (basename(path) === MODEL_JSON ? dirname(path) : path);
+
+/** The model.json of a model directory (or the path itself when it names the model.json). */
+export const modelJsonPath = (path: string) => join(modelDirectory(path), MODEL_JSON);
+
+async function saveToDirectory(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+  if (artifacts.modelTopology instanceof ArrayBuffer) {
+    throw new DigitsError('BAD_ARGUMENT', 'only layers models can be saved (this is a binary graph topology)', { file: dir });
+  }
+  const weightData = new Uint8Array(joinWeightData(artifacts.weightData ?? new ArrayBuffer(0)));
+  const modelJson: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology!,
+    format: artifacts.format ?? 'layers-model',
+    generatedBy: artifacts.generatedBy ?? 'TensorFlow.js',
+    convertedBy: artifacts.convertedBy ?? null,
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
+  };
+  if (artifacts.trainingConfig != null) modelJson.trainingConfig = artifacts.trainingConfig;
+  if (artifacts.userDefinedMetadata != null) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
+  const json = JSON.stringify(modelJson);
+  await writeDirectoryAtomic(dir, { [MODEL_JSON]: json, [WEIGHTS_FILE]: weightData }, (names) => names.includes(MODEL_JSON));
+  return {
+    modelArtifactsInfo: {
+      dateSaved: new Date(),
+      modelTopologyType: 'JSON',
+      modelTopologyBytes: json.length,
+      weightSpecsBytes: JSON.stringify(modelJson.weightsManifest).length,
+      weightDataBytes: weightData.byteLength,
+    },
+  };
+}
+
+async function loadFromDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
+  const jsonPath = join(dir, MODEL_JSON);
+  const modelJson = parseModelJson(await readModelFile(jsonPath, 'MODEL_NOT_FOUND'), jsonPath);
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Uint8Array[] = [];
+  const realDir = await realpath(dir);
+  for (const group of modelJson.weightsManifest) {
+    let needed = 0;
+    for (const spec of group.weights) needed += specByteLength(spec, jsonPath);
+    let have = 0;
+    for (const path of group.paths) {
+      const file = await safeWeightsPath(dir, realDir, path, jsonPath);
+      const bytes = await readModelFile(file, 'MODEL_WEIGHTS_INVALID');
+      have += bytes.byteLength;
+      buffers.push(bytes);
+    }
+    if (have !== needed) {
+      throw new DigitsError('MODEL_WEIGHTS_INVALID', `weights file(s) ${group.paths.join(', ')} hold ${have} bytes but the manifest describes ${needed} bytes${have < needed ? ' (truncated?)' : ''}`, { file: join(dir, group.paths[0] ?? '') });
+    }
+    weightSpecs.push(...group.weights);
+  }
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: modelJson.modelTopology,
+    weightSpecs,
+    weightData: joinWeightData(buffers.map((b) => b.slice().buffer)),
+  };
+  for (const key of ['format', 'generatedBy', 'convertedBy', 'trainingConfig', 'userDefinedMetadata'] as const) {
+    if (modelJson[key] != null) (artifacts as Record<string, unknown>)[key] = modelJson[key];
+  }
+  return artifacts;
+}
+
+async function readModelFile(path: string, missingCode: 'MODEL_NOT_FOUND' | 'MODEL_WEIGHTS_INVALID'): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (cause) {
+    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new DigitsError(missingCode, missing ? 'file not found' : `cannot read file: ${(cause as Error).message}`, { file: path, cause });
+  }
+}
+
+function parseModelJson(bytes: Uint8Array, file: string): tf.io.ModelJSON {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw new DigitsError('MODEL_INVALID', `not valid JSON: ${(cause as Error).message}`, { file, cause });
+  }
+  const modelJson = json as tf.io.ModelJSON;
+  if (json == null || typeof json !== 'object' || Array.isArray(json) || modelJson.modelTopology == null) {
+    throw new DigitsError('MODEL_INVALID', 'not a tfjs model.json: it has no modelTopology', { file });
+  }
+  const manifest = modelJson.weightsManifest;
+  if (!Array.isArray(manifest) || !manifest.every((g) => g != null && Array.isArray(g.paths) && g.paths.every((p) => typeof p === 'string') && Array.isArray(g.weights))) {
+    throw new DigitsError('MODEL_INVALID', 'weightsManifest must be a list of { paths: string[], weights: [...] }', { file });
+  }
+  return modelJson;
+}
+
+/** Resolves a manifest path, refusing anything that leaves the model directory (../, absolute, URLs, symlinks out). */
+async function safeWeightsPath(dir: string, realDir: string, path: string, file: string): Promise<string> {
+  const unsafe = () => new DigitsError('UNSAFE_PATH', `weightsManifest path ${JSON.stringify(path)} points outside the model directory`, { file });
+  if (path === '' || isAbsolute(path) || /^[a-z][a-z0-9+.-]*:/i.test(path) || path.split(/[\\/]/).includes('..')) throw unsafe();
+  const resolved = join(dir, path);
+  let real: string;
+  try {
+    real = await realpath(resolved);
+  } catch (cause) {
+    throw new DigitsError('MODEL_WEIGHTS_INVALID', 'weights file not found', { file: resolved, cause });
+  }
+  const rel = relative(realDir, real);
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw unsafe();
+  return resolved;
+}
