@@ -36,8 +36,15 @@ export async function withH5Bytes<T>(bytes: Uint8Array, file: string, read: (h5:
   }
   try {
     return read(h5);
+  } catch (cause) {
+    if (cause instanceof DigitsError) throw cause;
+    throw new DigitsError('MODEL_INVALID', `the HDF5 file could not be read (truncated or corrupt?): ${(cause as Error).message}`, { file, cause });
   } finally {
-    h5.close();
+    try {
+      h5.close();
+    } catch {
+      // a file whose read failed may already be unusable; it is removed below either way
+    }
     fs.unlink(name);
   }
 }

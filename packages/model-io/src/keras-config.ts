@@ -28,6 +28,7 @@ function normalizeModel(model: Json): Json {
   const isList = Array.isArray(config);
   const layers = (isList ? config : (config as Json)['layers']) as unknown[] | undefined;
   const normalized = (layers ?? []).map((layer) => normalizeLayer(layer as Json));
+  if (model['class_name'] === 'Sequential') foldInputLayer(normalized);
   if (isList) return { class_name: model['class_name'], config: normalized };
   const out: Json = { ...(config as Json), layers: normalized };
   for (const key of ['input_layers', 'output_layers'] as const) {
@@ -36,6 +37,22 @@ function normalizeModel(model: Json): Json {
     if (Array.isArray(value) && typeof value[0] === 'string') out[key] = [value];
   }
   return { class_name: model['class_name'], config: out };
+}
+
+/**
+ * A Sequential that starts with an explicit InputLayer (tf.keras 2.4+, Keras 3) becomes the classic
+ * form, its shape on the first real layer, so `model.layers` lists the same layers as a model built
+ * in tfjs (an InputLayer has no weights; nothing else changes).
+ */
+function foldInputLayer(layers: Json[]): void {
+  const [first, second] = layers;
+  if (first?.['class_name'] !== 'InputLayer' || !second) return;
+  const input = first['config'] as Json;
+  const next = second['config'] as Json;
+  if (input['batch_input_shape'] == null || next['batch_input_shape'] != null || CONTAINERS.has(String(second['class_name']))) return;
+  next['batch_input_shape'] = input['batch_input_shape'];
+  if (typeof input['dtype'] === 'string') next['dtype'] = input['dtype'];
+  layers.shift();
 }
 
 function normalizeLayer(layer: Json): Json {
