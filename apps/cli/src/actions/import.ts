@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { DigitsError } from '@digits/mnist-data';
+import { importKeras, saveModel } from '@digits/model-io/node';
+import type { ImportFlags } from '../commands/import';
+import { Output } from '../output';
+
+export async function importCommand(file: string, flags: ImportFlags): Promise<void> {
+  const out = new Output(flags.json);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new DigitsError('MODEL_NOT_FOUND', `cannot read the Keras file: ${(error as Error).message}`, { file, cause: error });
+  }
+  const model = await importKeras(bytes, { fileName: basename(file) });
+  await saveModel(model, flags.out, { card: { name: basename(file), source: file } });
+  out.line(`Imported ${file} (${model.layers.length} layers, ${model.countParams().toLocaleString('en-US')} parameters) into ${flags.out}`);
+  out.result({ file, out: flags.out, layers: model.layers.length, parameters: model.countParams() });
+}

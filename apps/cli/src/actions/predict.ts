@@ -1,0 +1,83 @@
+import { basename, extname, join } from 'node:path';
+import { DigitsError, imageAt, isDigitsError, normalize, preprocessImage, type RawImage } from '@digits/mnist-data';
+import { writeFileAtomic } from '@digits/mnist-data/node';
+import type { PredictFlags } from '../commands/predict';
+import { loadDataset } from '../data';
+import { readImageFile } from '../images/decode';
+import { grayscalePng } from '../images/encode';
+import { terminalPreview } from '../images/preview';
+import { Output } from '../output';
+
+/** One image as the model sees it: 784 floats 0..1, white ink on black. */
+interface Input {
+  source: string;
+  pixels: Float32Array;
+  inverted?: boolean;
+  label?: number;
+}
+
+export async function predictCommand(files: string[], flags: PredictFlags): Promise<void> {
+  const out = new Output(flags.json);
+  if (files.length === 0 && flags.index === undefined) {
+    throw new DigitsError('BAD_ARGUMENT', 'nothing to predict: give image files or --index N');
+  }
+  // Every input is read and preprocessed before the model loads: a bad file fails fast.
+  const inputs: Input[] = [];
+  for (const file of files) {
+    const { pixels, inverted } = preprocessFile(file, await readImageFile(file));
+    inputs.push({ source: file, pixels, inverted });
+  }
+  if (flags.index !== undefined) inputs.push(await testImage(flags.dataset, flags.index));
+
+  // tfjs loads only now, so that mistakes in the inputs are reported at once
+  const [{ openModel }, { predictProbabilities }] = await Promise.all([import('./open-model'), import('@digits/model')]);
+  const { model, backend } = await openModel(flags.model, flags.backend);
+  out.note(`Backend: ${backend.backend} - ${backend.reason}`);
+  const batch = new Float32Array(inputs.length * 784);
+  inputs.forEach((input, i) => batch.set(input.pixels, i * 784));
+  const probabilities = predictProbabilities(model, batch);
+  const classes = probabilities.length / inputs.length;
+
+  const results = [];
+  for (const [i, input] of inputs.entries()) {
+    const row = Array.from(probabilities.subarray(i * classes, (i + 1) * classes));
+    const digit = row.indexOf(Math.max(...row));
+    const shown = flags.show ? join(flags.showDir, `${basename(input.source, extname(input.source))}.28x28.png`) : undefined;
+    if (shown) await writeFileAtomic(shown, grayscalePng(input.pixels, 28, 28));
+    results.push({ ...describe(input), digit, probability: row[digit]!, probabilities: row, ...(shown ? { shown } : {}) });
+
+    out.line(`${input.source}: ${digit} (${(row[digit]! * 100).toFixed(1)}%)${input.label !== undefined ? `, true label ${input.label}` : ''}${input.inverted ? ' [dark ink on light background, inverted]' : ''}`);
+    out.line(`  ${row.map((p, c) => `${c}: ${p.toFixed(3)}`).join('  ')}`);
+    if (shown) {
+      out.line(terminalPreview(input.pixels));
+      out.line(`  wrote ${shown}`);
+    }
+  }
+  out.result(results);
+}
+
+function describe(input: Input): Record<string, unknown> {
+  return {
+    source: input.source,
+    ...(input.inverted !== undefined ? { inverted: input.inverted } : {}),
+    ...(input.label !== undefined ? { label: input.label } : {}),
+  };
+}
+
+async function testImage(dataset: string, index: number): Promise<Input> {
+  const { test } = await loadDataset(dataset);
+  if (index >= test.count) {
+    throw new DigitsError('BAD_ARGUMENT', `--index ${index} is past the last test image (${test.count - 1})`);
+  }
+  return { source: `test-${index}`, pixels: normalize(imageAt(test, index)), label: test.labels[index]! };
+}
+
+/** preprocessImage does not know the file; its errors (e.g. NO_INK for a blank image) should name it. */
+function preprocessFile(file: string, image: RawImage) {
+  try {
+    return preprocessImage(image);
+  } catch (error) {
+    if (isDigitsError(error) && error.file === undefined) throw new DigitsError(error.code, error.message, { file, cause: error });
+    throw error;
+  }
+}

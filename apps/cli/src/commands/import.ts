@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+
+export interface ImportFlags {
+  out: string;
+  json: boolean;
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('convert a Keras model (.h5 from Keras 2 / tf.keras, or .keras from Keras 3) into a tfjs model directory')
+    .argument('<file>', 'FILE.h5 or FILE.keras')
+    .requiredOption('--out <dir>', 'the model directory to write')
+    .option('--json', 'machine-readable output', false)
+    .action(async (file: string, flags: ImportFlags) => (await import('../actions/import')).importCommand(file, flags));
+}

@@ -1,0 +1,32 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander parsers: a bad value becomes commander's one-line usage error. */
+export function parseInteger(flag: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} needs an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+export function parseFraction(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${flag} needs a number between 0 and 1, got '${value}'`);
+    return n;
+  };
+}
+
+export const DEFAULT_MODEL_DIR = './models/digits-mlp';
+
+export const MODEL_OPTION = ['--model <dir>', 'the model directory written by `digits train` or `digits import`', DEFAULT_MODEL_DIR] as const;
+
+/** @digits/model's selectBackend checks the name; listing it here keeps tfjs out of `--help`. */
+export const BACKEND_OPTION = [
+  '--backend <name>',
+  'tfjs backend: auto (the fastest that loads), tensorflow-gpu, tensorflow, wasm, cpu, or one registered with @digits/model',
+  'auto',
+] as const;
+
+/** `--dataset mnist|fashion-mnist|DIR`, the tutorial's data unless told otherwise. */
+export const DATASET_OPTION = ['--dataset <name|dir>', 'mnist, fashion-mnist, or a directory with the four IDX files', 'mnist'] as const;

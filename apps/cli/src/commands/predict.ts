@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { BACKEND_OPTION, DATASET_OPTION, MODEL_OPTION, parseInteger } from './options';
+
+export interface PredictFlags {
+  model: string;
+  backend: string;
+  dataset: string;
+  index?: number;
+  show: boolean;
+  showDir: string;
+  json: boolean;
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('recognize the digit in PNG/JPEG files (photos, scans, canvas exports) or in test image N')
+    .argument('[files...]', 'PNG or JPEG images of one handwritten digit each')
+    .option(...MODEL_OPTION)
+    .option(...BACKEND_OPTION)
+    .option('--index <n>', 'predict test image N instead of files', parseInteger('--index', 0))
+    .option(...DATASET_OPTION)
+    .option('--show', 'write the 28x28 image the model saw (and draw it in the terminal)', false)
+    .option('--show-dir <dir>', 'where --show writes <name>.28x28.png', '.')
+    .option('--json', 'machine-readable output', false)
+    .action(async (files: string[], flags: PredictFlags) => (await import('../actions/predict')).predictCommand(files, flags));
+}
