@@ -14,6 +14,7 @@ export {
 export { normalize, toCategorical, classCounts, pixelHistogram } from './prepare';
 export { imageAt, takeFirst, subset, shuffledIndices, splitValidation, batchIndices, gatherBatch } from './splits';
 export { createRng } from './rng';
+export { augment, transformImage, AUGMENT_DEFAULTS, type AugmentOptions, type Transform } from './augment';
 export {
   preprocessImage,
   resampleArea,

@@ -18,6 +18,12 @@ describe('tutorial array functions on the real MNIST', () => {
     expect(max).toBe(1);
     const i = train.images.indexOf(128);
     expect(x[i]).toBe(Math.fround(128 / 255));
+    // unaligned views and odd lengths take the byte-by-byte path; results are the same
+    const odd = train.images.subarray(12345, 12345 + 1001);
+    const into = new Float32Array(1001);
+    expect(normalize(odd, into)).toBe(into);
+    expect([...into]).toEqual([...x.subarray(12345, 12345 + 1001)]);
+    expect(() => normalize(odd, new Float32Array(10))).toThrow(/holds 10 values, need 1001/);
   });
 
   it('classCounts reproduces np.unique(return_counts=True)', async () => {

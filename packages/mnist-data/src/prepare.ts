@@ -4,11 +4,31 @@ import { DigitsError } from './errors';
 // gives exactly the float32 that numpy's `x / 255` rounds to.
 const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 
-/** Scales bytes 0..255 to float32 0..1 (the tutorial's `x / 255`). */
-export function normalize(images: Uint8Array): Float32Array {
-  const out = new Float32Array(images.length);
+/**
+ * Scales bytes 0..255 to float32 0..1 (the tutorial's `x / 255`). Pass `out` to reuse a buffer
+ * (a fresh 188 MB array for all 60k images costs as much in page faults as the loop itself).
+ */
+export function normalize(images: Uint8Array, out: Float32Array = new Float32Array(images.length)): Float32Array {
+  if (out.length < images.length) {
+    throw new DigitsError('BAD_ARGUMENT', `output holds ${out.length} values, need ${images.length}`);
+  }
   const table = BYTE_TO_UNIT;
-  for (let i = 0; i < images.length; i++) out[i] = table[images[i]!]!;
+  let i = 0;
+  if (images.byteOffset % 4 === 0) {
+    // four bytes per read: fewer loads and bounds checks on little-endian hosts (all current JS engines)
+    const words = new Uint32Array(images.buffer, images.byteOffset, images.length >>> 2);
+    const little = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+    if (little) {
+      for (let w = 0; w < words.length; w++, i += 4) {
+        const v = words[w]!;
+        out[i] = table[v & 255]!;
+        out[i + 1] = table[(v >>> 8) & 255]!;
+        out[i + 2] = table[(v >>> 16) & 255]!;
+        out[i + 3] = table[v >>> 24]!;
+      }
+    }
+  }
+  for (; i < images.length; i++) out[i] = table[images[i]!]!;
   return out;
 }
 
