@@ -115,7 +115,7 @@ describe('SeededDropout', () => {
     const model = createMlp({ hiddenUnits: [8] });
     const json = model.toJSON(null, false) as unknown as { config: { layers: { class_name: string }[] } };
     expect(json.config.layers[2]!.class_name).toBe('Dropout');
-    const loaded = await tf.models.modelFromJSON(json as unknown as tf.io.ModelJSON['modelTopology'] & object);
+    const loaded = await tf.models.modelFromJSON(json as unknown as Parameters<typeof tf.models.modelFromJSON>[0]);
     expect(loaded.layers[2]!.getClassName()).toBe('Dropout');
     expect(isDigitsError(new Error('x'))).toBe(false);
   });

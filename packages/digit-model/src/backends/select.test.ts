@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { DigitsError } from '@digits/mnist-data';
+import { backendNames, registerBackendProvider, selectBackend } from './select';
+
+const installed = async (pkg: string) => import(/* @vite-ignore */ pkg).then(() => true, () => false);
+
+describe('selectBackend', () => {
+  it("'auto' skips the tfjs-node packages that are not installed, saying so, and runs wasm", async () => {
+    const choice = await selectBackend('auto');
+    if (!(await installed('@tensorflow/tfjs-node-gpu')) && !(await installed('@tensorflow/tfjs-node'))) {
+      expect(choice.skipped.find((s) => s.startsWith('tensorflow-gpu:'))).toMatch(
+        /^tensorflow-gpu: @tensorflow\/tfjs-node-gpu is not installed \(npm install @tensorflow\/tfjs-node-gpu/,
+      );
+      expect(choice.skipped.find((s) => s.startsWith('tensorflow:'))).toMatch(/^tensorflow: @tensorflow\/tfjs-node is not installed/);
+      expect(choice.name).not.toMatch(/^tensorflow/);
+    }
+    expect(choice.backend).toBe(tf.getBackend());
+    expect(choice.reason.length).toBeGreaterThan(0);
+  });
+
+  it("'wasm' loads the .wasm files from node_modules and reports the kernel overrides", async () => {
+    const choice = await selectBackend('wasm');
+    expect(choice).toMatchObject({ name: 'wasm', backend: 'wasm', skipped: [] });
+    expect(choice.reason).toMatch(/WebAssembly SIMD with XNNPACK; digits kernel overrides for BatchMatMul, Slice/);
+    expect(tf.tidy(() => Array.from(tf.matMul([[1, 2]], [[3], [4]]).dataSync()))).toEqual([11]);
+  });
+
+  it("'cpu' switches to the cpu backend", async () => {
+    expect(await selectBackend('cpu')).toMatchObject({ name: 'cpu', backend: 'cpu' });
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('fails with BACKEND_UNAVAILABLE and how to get it, for a missing or unknown backend', async () => {
+    if (!(await installed('@tensorflow/tfjs-node'))) {
+      await expect(selectBackend('tensorflow')).rejects.toMatchObject({
+        code: 'BACKEND_UNAVAILABLE',
+        message: expect.stringContaining('npm install @tensorflow/tfjs-node@4.22.0'),
+      });
+    }
+    await expect(selectBackend('quantum')).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringMatching(/unknown backend 'quantum'; choose one of: auto, tensorflow-gpu, tensorflow, wasm, cpu/),
+    });
+  });
+
+  it('tries a registered provider where it asks to be in the auto order, and selects it by name', async () => {
+    const off = registerBackendProvider({
+      name: 'test-cpu',
+      description: 'the cpu backend under another name',
+      autoBefore: 'wasm',
+      activate: async () => {
+        await tf.setBackend('cpu');
+        return 'cpu, registered';
+      },
+    });
+    try {
+      expect(backendNames()).toContain('test-cpu');
+      const auto = await selectBackend('auto');
+      if (!auto.name.startsWith('tensorflow') && auto.name !== 'webgpu') {
+        expect(auto).toMatchObject({ name: 'test-cpu', backend: 'cpu', reason: 'cpu, registered' });
+      }
+      expect(await selectBackend('test-cpu')).toMatchObject({ name: 'test-cpu', skipped: [] });
+    } finally {
+      off();
+    }
+    expect(backendNames()).not.toContain('test-cpu');
+  });
+
+  it('lists an unavailable registered provider among the skipped, and rethrows other errors', async () => {
+    const off = registerBackendProvider({
+      name: 'absent',
+      description: 'a backend that is not there',
+      autoBefore: 'wasm',
+      activate: async () => {
+        throw new DigitsError('BACKEND_UNAVAILABLE', 'absent is not installed (npm install absent)');
+      },
+    });
+    try {
+      const choice = await selectBackend('auto');
+      if (choice.name === 'wasm') expect(choice.skipped).toContain('absent: absent is not installed (npm install absent)');
+    } finally {
+      off();
+    }
+    expect(() => registerBackendProvider({ name: 'wasm', description: '', activate: async () => '' })).toThrow(
+      expect.objectContaining({ code: 'BAD_ARGUMENT' }),
+    );
+  });
+});
