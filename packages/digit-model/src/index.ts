@@ -3,7 +3,7 @@ export { createMlp, createCnn, compileModel, countParameters } from './models';
 export type { MlpOptions, CnnOptions, CompileOptions } from './models';
 export { SeededDropout } from './seeded-dropout';
 export { train } from './train';
-export type { TrainOptions, EpochLog, History } from './train';
+export type { TrainOptions, EpochLog, History, AugmentOptions } from './train';
 export { evaluate, predictProbabilities, predictClasses, confusionMatrix, classifyResults } from './predict';
 export { registerTrainer } from './trainer';
 export type { Trainer, TrainerContext, TrainerSession, EpochPlan } from './trainer';

@@ -115,6 +115,18 @@ describe('train (wasm backend)', () => {
     expect(never.epochs).toEqual([]);
   });
 
+  it('augments the training split afresh each epoch when asked, reproducibly', async () => {
+    const run = async () => {
+      const model = small_net(5);
+      return withoutSeconds((await train(model, small, { epochs: 2, seed: 5, augment: { rotation: 15 } })).epochs);
+    };
+    const augmented = await run();
+    expect(await run()).toEqual(augmented);
+    const plain = withoutSeconds((await train(small_net(5), small, { epochs: 2, seed: 5 })).epochs);
+    expect(augmented[0]!.loss).not.toBe(plain[0]!.loss);
+    expect(augmented[1]!.val_acc).toBeGreaterThan(0.25); // learning (chance: 0.1), on harder inputs
+  });
+
   it('rejects bad options with BAD_ARGUMENT', async () => {
     for (const options of [{ epochs: -1 }, { batchSize: 0 }, { validationSplit: 1 }, { epochs: 1.5 }]) {
       await expect(train(small_net(), small, options)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '@digits/mnist-data';
-import { DigitsError, gatherBatch, shuffledIndices, splitValidation } from '@digits/mnist-data';
+import { DigitsError, augment, gatherBatch, shuffledIndices, splitValidation, type AugmentOptions as SplitAugmentOptions } from '@digits/mnist-data';
 import { sampleSize } from './batches';
 import { compileModel } from './models';
 import { evaluate } from './predict';
@@ -26,6 +26,9 @@ export interface History {
   stopped?: 'early-stopping' | 'aborted';
 }
 
+/** mnist-data's augmentation ranges; train() supplies a fresh seed each epoch. */
+export type AugmentOptions = Omit<SplitAugmentOptions, 'seed'>;
+
 export interface TrainOptions {
   /** Train until this epoch number (Keras semantics with initialEpoch); default 20. */
   epochs?: number;
@@ -40,6 +43,8 @@ export interface TrainOptions {
   initialEpoch?: number;
   /** The history of the run being resumed; new epochs are appended to a copy. */
   history?: EpochLog[];
+  /** Train each epoch on a freshly augmented copy of the training split (seeded per epoch). */
+  augment?: boolean | AugmentOptions;
   onEpochEnd?(log: EpochLog, model: tf.LayersModel): void | Promise<void>;
   onBatchEnd?(batch: number, batches: number, logs: { loss: number; acc: number; size: number }): void;
   earlyStopping?: { monitor?: 'val_loss' | 'val_acc' | 'loss' | 'acc'; patience: number; minDelta?: number };
@@ -81,7 +86,9 @@ export async function train(model: tf.LayersModel, data: Split, options: TrainOp
         break;
       }
       const started = performance.now();
-      const split = trainSplit;
+      const split = options.augment
+        ? augment(trainSplit, { ...(options.augment === true ? {} : options.augment), seed: deriveSeed(seed, 2, epoch) })
+        : trainSplit;
       const plan: EpochPlan = {
         epoch,
         images: split.images,
