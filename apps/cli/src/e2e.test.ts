@@ -153,13 +153,17 @@ describe('digits predict, export, import', () => {
     expect(p!.source).toBe('test-0');
   });
 
-  it('exports to Keras .h5, imports it back, and predicts the same', async () => {
-    ok(await runDigits(['export', '--model', 'model', '--format', 'h5', '--out', 'digits.h5'], { cwd: work }));
-    const h5 = readFileSync(join(work, 'digits.h5'));
-    expect([...h5.subarray(0, 8)]).toEqual([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
-    const imported = ok(await runDigits(['import', 'digits.h5', '--out', 'imported'], { cwd: work }));
-    expect(imported.stdout).toMatch(/^Imported digits\.h5 .* into imported$/m);
-    const again = await predict(['--model', 'imported', ...files]);
+  // HDF5 files start with \x89HDF\r\n\x1a\n, .keras files are zip archives (PK\x03\x04)
+  it.each([
+    ['h5', [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]],
+    ['keras', [0x50, 0x4b, 0x03, 0x04]],
+  ])('exports to Keras .%s, imports it back, and predicts the same', async (format, magic) => {
+    const file = `digits.${format}`;
+    ok(await runDigits(['export', '--model', 'model', '--format', format, '--out', file], { cwd: work }));
+    expect([...readFileSync(join(work, file)).subarray(0, magic.length)]).toEqual(magic);
+    const imported = ok(await runDigits(['import', file, '--out', `imported-${format}`], { cwd: work }));
+    expect(imported.stdout).toMatch(new RegExp(`^Imported digits\\.${format} .* into imported-${format}$`, 'm'));
+    const again = await predict(['--model', `imported-${format}`, ...files]);
     expect(again.map((p) => p.digit)).toEqual(predictions.map((p) => p.digit));
     again.forEach((p, k) => p.probabilities.forEach((v, c) => expect(v).toBeCloseTo(predictions[k]!.probabilities[c]!, 5)));
   });

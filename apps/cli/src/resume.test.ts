@@ -52,9 +52,9 @@ it('resumes after SIGKILL from the last checkpoint, every epoch in the history e
   expect(history.epochs.slice(0, before.length).map((e: { loss: number }) => e.loss)).toEqual(beforeLosses);
 }, 300_000);
 
-it('stops cleanly on Ctrl-C (SIGINT) after saving, and says how to resume', async () => {
+it('stops cleanly on Ctrl-C (SIGINT) after saving, and says how to resume (--json)', async () => {
   const dir = join(work, 'interrupted');
-  const child = startDigits([...TRAIN, '--epochs', '20', '--out', dir], { cwd: work });
+  const child = startDigits([...TRAIN, '--epochs', '20', '--out', dir, '--json'], { cwd: work });
   const done = finished(child);
   await firstCheckpoint(dir);
   child.kill('SIGINT');
@@ -62,6 +62,10 @@ it('stops cleanly on Ctrl-C (SIGINT) after saving, and says how to resume', asyn
   expect(result.code).toBe(130);
   expect(result.stderr).toContain(`Continue with: digits train --resume ${dir}`);
   const saved = savedEpochs(dir);
+  // --json: one JSON document on stdout, even when interrupted
+  const report = JSON.parse(result.stdout);
+  expect(report.interrupted).toBe(true);
+  expect(report.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(saved);
   expect(saved.length).toBeGreaterThanOrEqual(1);
   expect(saved.length).toBeLessThan(20);
   expect(saved).toEqual([...Array(saved.length).keys()].map((k) => k + 1));

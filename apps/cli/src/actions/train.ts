@@ -37,7 +37,8 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
 
   out.line(
     `Training the ${settings.arch.toUpperCase()} (${model.countParams().toLocaleString('en-US')} parameters) on ${trainSplit.count} ${data.name} images, ` +
-      `validating on the ${heldOutName} set, ${settings.epochs} epochs of batch size ${settings.batchSize}`,
+      `validating on ${settings.validationSplit ? `${settings.validationSplit * 100}% of them` : `the ${data.test.count} test images`}, ` +
+      `${settings.epochs} epoch${settings.epochs === 1 ? '' : 's'} of batch size ${settings.batchSize}`,
   );
   if (resumed) out.line(`Resuming ${dir} after epoch ${previous.length}`);
 
@@ -53,13 +54,15 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
   process.on('SIGINT', onSigint);
   const progress = new EpochProgress(settings.epochs, { enabled: !flags.json });
   let epoch = previous.length + 1;
+  // the contract's train({ augment }); spread so the option type-checks even where it is not declared yet
+  const augmentation = settings.augment ? { augment: true } : {};
   let history: History;
   try {
     history = await train(model, trainSplit, {
       epochs: settings.epochs,
       batchSize: settings.batchSize,
       seed: settings.seed,
-      augment: settings.augment,
+      ...augmentation,
       history: previous,
       ...(settings.validationSplit ? { validationSplit: settings.validationSplit } : { validationData: data.test }),
       signal: stop.signal,
