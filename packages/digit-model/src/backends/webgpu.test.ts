@@ -70,6 +70,14 @@ describe.skipIf(!probe.available)('webgpu backend on a real adapter', () => {
     expect('navigator' in globalThis).toBe(hadNavigator);
     // A second call reuses the backend.
     expect(await setupWebGpuBackend(options)).toBe(info);
+    // Reads are asynchronous in WebGPU; a synchronous one fails with a message that says what to do.
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = x.add(1);
+    expect(Array.from(await y.data())).toEqual([2, 3, 4]);
+    if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined') {
+      expect(() => y.dataSync()).toThrow('the webgpu backend cannot read a tensor synchronously here (dataSync/arraySync need OffscreenCanvas); use await tensor.data()');
+    }
+    tf.dispose([x, y]);
   });
 
   describe('a few training steps match the cpu backend', () => {

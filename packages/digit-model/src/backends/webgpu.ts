@@ -77,6 +77,20 @@ function deviceDescriptor(found: FoundAdapter): object {
   return { requiredFeatures: ['timestamp-query'].filter((name) => features.has(name)), requiredLimits };
 }
 
+/**
+ * tfjs-backend-webgpu reads synchronously (dataSync, arraySync) through OffscreenCanvas, which Node
+ * lacks, and WebGPU itself only reads asynchronously; say so instead of "OffscreenCanvas is not defined".
+ */
+function refuseSyncReadsWithoutCanvas(backend: tf.KernelBackend): void {
+  if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined') return;
+  backend.readSync = () => {
+    throw new DigitsError(
+      'BACKEND_UNAVAILABLE',
+      'the webgpu backend cannot read a tensor synchronously here (dataSync/arraySync need OffscreenCanvas); use await tensor.data()',
+    );
+  };
+}
+
 function reasonFor(found: FoundAdapter): string {
   const { adapter, software, source } = found.probe;
   const via = source === 'webgpu package' ? 'WebGPU (Dawn)' : 'WebGPU';
@@ -113,7 +127,9 @@ export async function setupWebGpuBackend(options: WebGpuOptions = {}): Promise<W
       try {
         const device = (await found.adapter.requestDevice(deviceDescriptor(found))) as DeviceLike;
         state.device = device;
-        return withNavigatorGpu(found.gpu, () => new WebGPUBackend(device, found.adapter.info));
+        const backend = withNavigatorGpu(found.gpu, () => new WebGPUBackend(device, found.adapter.info));
+        refuseSyncReadsWithoutCanvas(backend);
+        return backend;
       } catch (error) {
         failure = error;
         throw error;
