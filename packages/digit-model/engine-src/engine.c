@@ -1,0 +1,389 @@
+// The digits CPU engine: training kernels for an MLP of Dense/ReLU/Dropout layers with a softmax
+// classifier, categorical cross-entropy and Adam, as WebAssembly SIMD128.
+//
+// Every matrix product is one kernel, `spmm`: C = A x B where A's rows are sparse lists of
+// (index, value). Inputs are mostly zero (81% of MNIST pixels; about half of the hidden units after
+// ReLU and dropout), so the forward pass, the weight gradients (A^T x delta, with A^T built by a
+// counting sort) and the backward pass (delta x W^T, with W^T kept up to date by Adam) only touch
+// nonzero entries. Threads split each batch's samples; each writes its own gradient buffer, and
+// Adam sums them over its share of the parameters.
+//
+// Layout: every layer's width is padded to a multiple of 4 floats ("stride"); padded weights,
+// activations and gradients stay exactly zero. All structs hold 4-byte fields only, mirrored by
+// src/engine/layout.ts.
+
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define MAXL 8
+
+typedef struct {
+  int32_t layers;            // number of Dense layers; the last one is the softmax classifier
+  int32_t classes;           // real units of the last layer
+  int32_t in_dim[MAXL];      // rows of W[l]: the input size (784) for l = 0, stride[l-1] after
+  int32_t stride[MAXL];      // padded units of layer l (columns of W[l])
+  uint32_t drop_threshold[MAXL]; // dropout after hidden layer l: drop when hash >> 8 < threshold (0: none)
+  float drop_scale[MAXL];    // 1 / (1 - rate)
+  float *W[MAXL];            // in_dim[l] x stride[l], row-major
+  float *b[MAXL];            // stride[l]
+  float *WT[MAXL];           // stride[l] x in_dim[l] (kept for l >= 1)
+} Net;
+
+typedef struct {
+  const Net *net;
+  const uint8_t *images;     // uint8 pixels, `pixels` per sample (training / evaluation input)
+  const float *fimages;      // or float inputs, `pixels` per sample (prediction)
+  const uint8_t *labels;     // one label per sample, or 0
+  const uint32_t *order;     // sample index per position, or 0 (positions are sample indices)
+  int32_t pixels;
+  int32_t first;             // first position of this thread's rows
+  int32_t rows;              // how many rows
+  int32_t batch;             // samples in the whole batch (the loss is their mean)
+  int32_t training;          // 1: dropout and backward pass
+  uint32_t seed;             // dropout seed of this batch
+  float *act[MAXL];          // rows x stride[l]: layer outputs (after ReLU/dropout; probabilities last)
+  float *delta[MAXL];        // rows x stride[l]: dLoss/dZ
+  int32_t *csr_ptr[MAXL];    // sparse rows of each layer's input
+  int32_t *csr_idx[MAXL];
+  float *csr_val[MAXL];
+  int32_t *t_ptr;            // scratch: sparse transposes and sparse deltas
+  int32_t *t_idx;
+  float *t_val;
+  int32_t *t_count;
+  float *gW[MAXL];           // this thread's gradients
+  float *gb[MAXL];
+  float *probs;              // optional: rows x classes probabilities out
+  float loss;                // out: summed loss of the rows
+  int32_t correct;           // out: rows whose argmax is the label
+} Job;
+
+typedef struct {
+  const Net *net;
+  int32_t threads;
+  float *gW0[MAXL];          // thread 0's gradient buffers; thread t's are at + t * grad_stride floats
+  float *gb0[MAXL];
+  int32_t grad_stride;       // floats between consecutive threads' gradient buffers
+  float *mW[MAXL];
+  float *mb[MAXL];
+  float *vW[MAXL];
+  float *vb[MAXL];
+  int32_t part;              // this thread's share: rows [r0, r1) of every W and b elements accordingly
+  int32_t parts;
+  float lr, beta1, beta2, eps;
+  float one_minus_acc_beta1, one_minus_acc_beta2;
+} AdamJob;
+
+// ---- scalar math (no libc) -------------------------------------------------------------------
+
+static inline float bits_to_float(uint32_t u) { union { uint32_t u; float f; } x = { u }; return x.f; }
+static inline uint32_t float_to_bits(float f) { union { float f; uint32_t u; } x = { f }; return x.u; }
+
+static float exp_f(float x) {
+  if (x < -87.33654f) return 0.0f;
+  if (x > 88.72283f) x = 88.72283f;
+  float k = __builtin_nearbyintf(x * 1.44269504f);
+  float r = x - k * 0.693145752f - k * 1.42860677e-06f;
+  float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f + r * 0.00138888892f)))));
+  int32_t e = (int32_t)k;
+  // 2^k in two steps so that k = 128 (x near 88.7) does not overflow the exponent field
+  float half = bits_to_float((uint32_t)(127 + e / 2) << 23);
+  return p * half * bits_to_float((uint32_t)(127 + e - e / 2) << 23);
+}
+
+static float log_f(float x) {
+  uint32_t u = float_to_bits(x);
+  int32_t e = (int32_t)((u >> 23) & 0xff) - 127;
+  float m = bits_to_float((u & 0x007fffff) | 0x3f800000);  // [1, 2)
+  if (m > 1.41421356f) { m *= 0.5f; e += 1; }
+  float f = m - 1.0f;
+  float s = f / (2.0f + f);
+  float s2 = s * s;
+  float t = s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7 + s2 * (1.0f / 9 + s2 * (1.0f / 11)))));
+  return (float)e * 0.693147181f + 2.0f * s * (1.0f + t);
+}
+
+// ---- the one matrix kernel ---------------------------------------------------------------------
+
+// C[r, 0:4NV] = init[0:4NV] (or 0) + sum over p in ptr[r]..ptr[r+1] of val[p] * B[idx[p], 0:4NV]
+#define SPMM_BLOCK(NV)                                                                                 \
+  static void spmm_block##NV(int rows, const int32_t *ptr, const int32_t *idx, const float *val,       \
+                             const float *B, int ldb, float *C, int ldc, const float *init) {         \
+    for (int r = 0; r < rows; r++) {                                                                   \
+      v128_t acc[NV];                                                                                  \
+      for (int q = 0; q < NV; q++) acc[q] = init ? wasm_v128_load(init + 4 * q) : wasm_f32x4_splat(0); \
+      int p = ptr[r], end = ptr[r + 1];                                                                \
+      for (; p < end; p++) {                                                                           \
+        v128_t a = wasm_f32x4_splat(val[p]);                                                           \
+        const float *b = B + idx[p] * ldb;                                                             \
+        for (int q = 0; q < NV; q++) acc[q] = wasm_f32x4_add(acc[q], wasm_f32x4_mul(a, wasm_v128_load(b + 4 * q))); \
+      }                                                                                                \
+      for (int q = 0; q < NV; q++) wasm_v128_store(C + r * ldc + 4 * q, acc[q]);                       \
+    }                                                                                                  \
+  }
+SPMM_BLOCK(8)
+SPMM_BLOCK(4)
+SPMM_BLOCK(2)
+SPMM_BLOCK(1)
+
+// ncols is a multiple of 4; column blocks outermost so that B's block stays in cache over the rows
+static void spmm(int rows, const int32_t *ptr, const int32_t *idx, const float *val, const float *B, int ldb,
+                 float *C, int ldc, int ncols, const float *init) {
+  int j = 0;
+  for (; j + 32 <= ncols; j += 32) spmm_block8(rows, ptr, idx, val, B + j, ldb, C + j, ldc, init ? init + j : 0);
+  if (j + 16 <= ncols) { spmm_block4(rows, ptr, idx, val, B + j, ldb, C + j, ldc, init ? init + j : 0); j += 16; }
+  if (j + 8 <= ncols) { spmm_block2(rows, ptr, idx, val, B + j, ldb, C + j, ldc, init ? init + j : 0); j += 8; }
+  if (j + 4 <= ncols) { spmm_block1(rows, ptr, idx, val, B + j, ldb, C + j, ldc, init ? init + j : 0); j += 4; }
+}
+
+// ---- sparse structure helpers -----------------------------------------------------------------
+
+// Nonzeros of a dense rows x n matrix (row stride ld) as sparse rows.
+static void dense_to_csr(int rows, int n, const float *A, int ld, int32_t *ptr, int32_t *idx, float *val) {
+  int nnz = 0;
+  for (int r = 0; r < rows; r++) {
+    ptr[r] = nnz;
+    const float *a = A + r * ld;
+    for (int k = 0; k < n; k += 4) {
+      v128_t v = wasm_v128_load(a + k);
+      int mask = wasm_i32x4_bitmask(wasm_f32x4_ne(v, wasm_f32x4_splat(0)));
+      while (mask) {
+        int q = __builtin_ctz(mask);
+        mask &= mask - 1;
+        idx[nnz] = k + q;
+        val[nnz] = a[k + q];
+        nnz++;
+      }
+    }
+  }
+  ptr[rows] = nnz;
+}
+
+static void bytes_to_csr(const Job *job, int32_t *ptr, int32_t *idx, float *val) {
+  int nnz = 0, n = job->pixels;
+  for (int r = 0; r < job->rows; r++) {
+    ptr[r] = nnz;
+    int pos = job->first + r;
+    int sample = job->order ? (int)job->order[pos] : pos;
+    if (job->fimages) {
+      const float *a = job->fimages + (long)sample * n;
+      for (int k = 0; k < n; k++) if (a[k] != 0.0f) { idx[nnz] = k; val[nnz] = a[k]; nnz++; }
+    } else {
+      const uint8_t *a = job->images + (long)sample * n;
+      int k = 0;
+      for (; k + 16 <= n; k += 16) {
+        int mask = wasm_i8x16_bitmask(wasm_i8x16_ne(wasm_v128_load(a + k), wasm_i8x16_splat(0)));
+        while (mask) {
+          int q = __builtin_ctz(mask);
+          mask &= mask - 1;
+          idx[nnz] = k + q;
+          val[nnz] = (float)a[k + q] / 255.0f;
+          nnz++;
+        }
+      }
+      for (; k < n; k++) if (a[k]) { idx[nnz] = k; val[nnz] = (float)a[k] / 255.0f; nnz++; }
+    }
+  }
+  ptr[job->rows] = nnz;
+}
+
+// Transposes sparse rows (rows x n) into sparse rows of the transpose (n x rows).
+static void csr_transpose(int rows, int n, const int32_t *ptr, const int32_t *idx, const float *val,
+                          int32_t *tptr, int32_t *tidx, float *tval, int32_t *count) {
+  for (int k = 0; k <= n; k++) count[k] = 0;
+  int nnz = ptr[rows];
+  for (int p = 0; p < nnz; p++) count[idx[p] + 1]++;
+  for (int k = 0; k < n; k++) count[k + 1] += count[k];
+  for (int k = 0; k <= n; k++) tptr[k] = count[k];
+  for (int r = 0; r < rows; r++) {
+    for (int p = ptr[r]; p < ptr[r + 1]; p++) {
+      int q = count[idx[p]]++;
+      tidx[q] = r;
+      tval[q] = val[p];
+    }
+  }
+}
+
+// ---- forward pieces ---------------------------------------------------------------------------
+
+static inline v128_t hash4(v128_t x) {
+  x = wasm_v128_xor(x, wasm_u32x4_shr(x, 16));
+  x = wasm_i32x4_mul(x, wasm_i32x4_splat(0x7feb352d));
+  x = wasm_v128_xor(x, wasm_u32x4_shr(x, 15));
+  x = wasm_i32x4_mul(x, wasm_i32x4_splat((int32_t)0x846ca68b));
+  return wasm_v128_xor(x, wasm_u32x4_shr(x, 16));
+}
+
+static inline uint32_t hash1(uint32_t x) {
+  x ^= x >> 16; x *= 0x7feb352d; x ^= x >> 15; x *= 0x846ca68b; x ^= x >> 16;
+  return x;
+}
+
+// ReLU, then dropout with a mask that depends only on (seed, layer, position in the epoch, unit),
+// so that it does not depend on how many threads share the batch.
+static void relu_dropout(const Job *job, int l, float *Z) {
+  const Net *net = job->net;
+  int n = net->stride[l];
+  uint32_t threshold = job->training ? net->drop_threshold[l] : 0;
+  v128_t zero = wasm_f32x4_splat(0);
+  v128_t scale = wasm_f32x4_splat(net->drop_scale[l]);
+  v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
+  for (int r = 0; r < job->rows; r++) {
+    float *z = Z + r * n;
+    if (!threshold) {
+      for (int k = 0; k < n; k += 4) wasm_v128_store(z + k, wasm_f32x4_max(wasm_v128_load(z + k), zero));
+      continue;
+    }
+    uint32_t rowseed = hash1(job->seed ^ hash1((uint32_t)(job->first + r) * 0x9e3779b9u + (uint32_t)l * 0x85ebca6bu));
+    v128_t base = wasm_i32x4_splat((int32_t)rowseed);
+    v128_t th = wasm_i32x4_splat((int32_t)threshold);
+    for (int k = 0; k < n; k += 4) {
+      v128_t h = hash4(wasm_i32x4_add(base, wasm_i32x4_mul(wasm_i32x4_add(lanes, wasm_i32x4_splat(k)), wasm_i32x4_splat((int32_t)0x9e3779b1))));
+      v128_t keep = wasm_i32x4_ge(wasm_u32x4_shr(h, 8), th);
+      v128_t v = wasm_f32x4_mul(wasm_f32x4_max(wasm_v128_load(z + k), zero), scale);
+      wasm_v128_store(z + k, wasm_v128_and(v, keep));
+    }
+  }
+}
+
+// Softmax over the classes, the cross-entropy of the labels (Keras clips probabilities to
+// [1e-7, 1 - 1e-7]), and delta = (p - onehot) / batch, zero where the clip cuts the gradient.
+static void softmax_xent(Job *job, int l) {
+  const Net *net = job->net;
+  int n = net->stride[l], c = net->classes;
+  float *Z = job->act[l];
+  float *D = job->delta[l];
+  float loss = 0;
+  int correct = 0;
+  const float eps = 1e-7f;
+  float inv_batch = 1.0f / (float)job->batch;
+  for (int r = 0; r < job->rows; r++) {
+    float *z = Z + r * n;
+    float mx = z[0];
+    int arg = 0;
+    for (int k = 1; k < c; k++) if (z[k] > mx) { mx = z[k]; arg = k; }
+    float sum = 0;
+    for (int k = 0; k < c; k++) { z[k] = exp_f(z[k] - mx); sum += z[k]; }
+    for (int k = 0; k < c; k++) z[k] = z[k] / sum;
+    if (job->probs) for (int k = 0; k < c; k++) job->probs[(job->first + r) * c + k] = z[k];
+    if (!job->labels) continue;
+    int pos = job->first + r;
+    int label = job->labels[job->order ? (int)job->order[pos] : pos];
+    correct += arg == label;
+    float pt = z[label];
+    float clipped = pt < eps ? eps : (pt > 1.0f - eps ? 1.0f - eps : pt);
+    loss -= log_f(clipped);
+    if (job->training) {
+      float *d = D + r * n;
+      int live = pt >= eps && pt <= 1.0f - eps;
+      for (int k = 0; k < n; k++) d[k] = 0;
+      if (live) {
+        for (int k = 0; k < c; k++) d[k] = z[k] * inv_batch;
+        d[label] = (z[label] - 1.0f) * inv_batch;
+      }
+    }
+  }
+  job->loss = loss;
+  job->correct = correct;
+}
+
+static void forward(Job *job) {
+  const Net *net = job->net;
+  int L = net->layers;
+  bytes_to_csr(job, job->csr_ptr[0], job->csr_idx[0], job->csr_val[0]);
+  for (int l = 0; l < L; l++) {
+    if (l > 0) dense_to_csr(job->rows, net->stride[l - 1], job->act[l - 1], net->stride[l - 1], job->csr_ptr[l], job->csr_idx[l], job->csr_val[l]);
+    spmm(job->rows, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], net->W[l], net->stride[l], job->act[l], net->stride[l], net->stride[l], net->b[l]);
+    if (l < L - 1) relu_dropout(job, l, job->act[l]);
+  }
+  softmax_xent(job, L - 1);
+}
+
+// ---- backward ---------------------------------------------------------------------------------
+
+static void backward(Job *job) {
+  const Net *net = job->net;
+  int L = net->layers, rows = job->rows;
+  for (int l = L - 1; l >= 0; l--) {
+    int n = net->stride[l], in = net->in_dim[l];
+    float *D = job->delta[l];
+    // bias gradient: column sums
+    for (int k = 0; k < n; k += 4) {
+      v128_t s = wasm_f32x4_splat(0);
+      for (int r = 0; r < rows; r++) s = wasm_f32x4_add(s, wasm_v128_load(D + r * n + k));
+      wasm_v128_store(job->gb[l] + k, s);
+    }
+    // weight gradient: input^T x delta
+    csr_transpose(rows, in, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], job->t_ptr, job->t_idx, job->t_val, job->t_count);
+    spmm(in, job->t_ptr, job->t_idx, job->t_val, D, n, job->gW[l], n, n, 0);
+    if (l == 0) break;
+    // delta of the layer below: (delta x W^T) where that layer's output was positive, times the dropout scale
+    int m = net->stride[l - 1];
+    dense_to_csr(rows, n, D, n, job->t_ptr, job->t_idx, job->t_val);
+    float *Dn = job->delta[l - 1];
+    spmm(rows, job->t_ptr, job->t_idx, job->t_val, net->WT[l], m, Dn, m, m, 0);
+    const float *A = job->act[l - 1];
+    v128_t scale = wasm_f32x4_splat(net->drop_scale[l - 1]);
+    v128_t zero = wasm_f32x4_splat(0);
+    for (int i = 0; i < rows * m; i += 4) {
+      v128_t live = wasm_f32x4_gt(wasm_v128_load(A + i), zero);
+      wasm_v128_store(Dn + i, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(Dn + i), scale), live));
+    }
+  }
+}
+
+__attribute__((export_name("run_job"))) void run_job(Job *job) {
+  forward(job);
+  if (job->training) backward(job);
+}
+
+// ---- Adam -------------------------------------------------------------------------------------
+
+// Keras/tfjs Adam, in tfjs's order of operations:
+//   m = m*b1 + g*(1-b1); v = v*b2 + g*g*(1-b2); w += -lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)
+static void adam_range(const AdamJob *a, float *w, float *m, float *v, const float *g0, int count,
+                       float *wt, int row0, int n, int ldt) {
+  v128_t b1 = wasm_f32x4_splat(a->beta1), b2 = wasm_f32x4_splat(a->beta2);
+  v128_t c1 = wasm_f32x4_splat(1.0f - a->beta1), c2 = wasm_f32x4_splat(1.0f - a->beta2);
+  v128_t d1 = wasm_f32x4_splat(a->one_minus_acc_beta1), d2 = wasm_f32x4_splat(a->one_minus_acc_beta2);
+  v128_t eps = wasm_f32x4_splat(a->eps), nlr = wasm_f32x4_splat(-a->lr);
+  for (int i = 0; i < count; i += 4) {
+    v128_t g = wasm_v128_load(g0 + i);
+    for (int t = 1; t < a->threads; t++) g = wasm_f32x4_add(g, wasm_v128_load(g0 + t * a->grad_stride + i));
+    v128_t mm = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), b1), wasm_f32x4_mul(g, c1));
+    v128_t vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(g, g), c2));
+    wasm_v128_store(m + i, mm);
+    wasm_v128_store(v + i, vv);
+    v128_t step = wasm_f32x4_div(wasm_f32x4_div(mm, d1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vv, d2)), eps));
+    v128_t nw = wasm_f32x4_add(wasm_f32x4_mul(step, nlr), wasm_v128_load(w + i));
+    wasm_v128_store(w + i, nw);
+    if (wt) {
+      int e = i / n, c = i % n;  // n is a multiple of 4, so the 4 lanes share a row
+      float *dst = wt + c * ldt + row0 + e;
+      dst[0] = wasm_f32x4_extract_lane(nw, 0);
+      dst[ldt] = wasm_f32x4_extract_lane(nw, 1);
+      dst[2 * ldt] = wasm_f32x4_extract_lane(nw, 2);
+      dst[3 * ldt] = wasm_f32x4_extract_lane(nw, 3);
+    }
+  }
+}
+
+__attribute__((export_name("run_adam"))) void run_adam(const AdamJob *a) {
+  const Net *net = a->net;
+  for (int l = 0; l < net->layers; l++) {
+    int n = net->stride[l], in = net->in_dim[l];
+    int r0 = (int)((long)in * a->part / a->parts), r1 = (int)((long)in * (a->part + 1) / a->parts);
+    adam_range(a, net->W[l] + r0 * n, a->mW[l] + r0 * n, a->vW[l] + r0 * n, a->gW0[l] + r0 * n, (r1 - r0) * n,
+               l > 0 ? net->WT[l] : 0, r0, n, in);
+    int c0 = (n / 4) * a->part / a->parts * 4, c1 = (n / 4) * (a->part + 1) / a->parts * 4;
+    adam_range(a, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, a->gb0[l] + c0, c1 - c0, 0, 0, n, 0);
+  }
+}
+
+// Rebuilds W^T from W (after weights were loaded).
+__attribute__((export_name("transpose_weights"))) void transpose_weights(const Net *net) {
+  for (int l = 1; l < net->layers; l++) {
+    int n = net->stride[l], in = net->in_dim[l];
+    for (int k = 0; k < in; k++)
+      for (int j = 0; j < n; j++) net->WT[l][j * in + k] = net->W[l][k * n + j];
+  }
+}

