@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { augment, imageAt, takeFirst, transformImage, type Transform } from './index';
-import { realMnist, sameBytes } from './test-utils/real-mnist';
+import { centreOfMass, realMnist, sameBytes } from './test-utils/real-mnist';
 
 const none: Transform = { dx: 0, dy: 0, scale: 1, rotation: 0, thickness: 0 };
 const ink = (image: Uint8Array) => image.reduce((a, b) => a + b, 0);
-const com = (image: Uint8Array) => {
-  let m = 0;
-  let x = 0;
-  let y = 0;
-  image.forEach((v, i) => {
-    m += v;
-    x += v * (i % 28);
-    y += v * Math.floor(i / 28);
-  });
-  return { x: x / m, y: y / m };
-};
 
 describe('transformImage', () => {
   it('identity, whole-pixel shifts and a 90 degree turn move pixels exactly', async () => {
@@ -47,7 +36,7 @@ describe('augment', () => {
       const before = imageAt(sample, i);
       const after = imageAt(a, i);
       if (!sameBytes(before, after)) changed++;
-      const [p, q] = [com(before), com(after)];
+      const [p, q] = [centreOfMass(before), centreOfMass(after)];
       expect(Math.hypot(p.x - q.x, p.y - q.y)).toBeLessThan(4); // shift <= 2 px each way, plus zoom/rotation
       expect(ink(after) / ink(before)).toBeGreaterThan(0.4);
       expect(ink(after) / ink(before)).toBeLessThan(2);

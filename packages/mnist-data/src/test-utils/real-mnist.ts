@@ -32,3 +32,17 @@ export function pixelMean(images: Uint8Array): number {
 export function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
+
+/** Centre of mass (x, y) in pixel indices of a row-major image `width` pixels wide. */
+export function centreOfMass(pixels: ArrayLike<number>, width = 28): { x: number; y: number } {
+  let m = 0;
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const v = pixels[i]!;
+    m += v;
+    x += v * (i % width);
+    y += v * Math.floor(i / width);
+  }
+  return { x: x / m, y: y / m };
+}
