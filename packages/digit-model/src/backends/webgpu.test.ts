@@ -16,11 +16,12 @@ process.env.EGL_PLATFORM ??= 'surfaceless';
 
 let options: WebGpuOptions = {};
 let probe: WebGpuProbe = await probeWebGpu(options);
+let skipReason = probe.available ? undefined : `hardware: ${probe.reason}`;
 if (!probe.available) {
   const software = await probeWebGpu(SOFTWARE_GL);
   if (software.available) [options, probe] = [SOFTWARE_GL, software];
+  else skipReason += `; software OpenGL ES: ${software.reason}`;
 }
-const skipReason = probe.available ? undefined : probe.reason;
 console.log(
   probe.available
     ? `webgpu numeric tests run on: ${JSON.stringify(probe.adapter)}${probe.software ? ' (software renderer)' : ''}`
