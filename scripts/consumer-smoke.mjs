@@ -50,8 +50,11 @@ mkdirSync(tarballs, { recursive: true });
 log('packing');
 const dependencies = {};
 for (const { dir, manifest } of libraries) {
-  const output = run('pnpm', ['pack', '--pack-destination', tarballs], dir).trim().split('\n');
-  const tarball = output.at(-1).trim();
+  const before = new Set(readdirSync(tarballs));
+  run('pnpm', ['pack', '--pack-destination', tarballs], dir);
+  const packed = readdirSync(tarballs).filter((f) => f.endsWith('.tgz') && !before.has(f));
+  if (packed.length !== 1) throw new Error(`pnpm pack in ${dir} produced ${packed.length} tarballs`);
+  const tarball = join(tarballs, packed[0]);
   dependencies[manifest.name] = `file:${relative(project, tarball)}`;
 }
 // A library depending on another (e.g. @digits/model on @digits/mnist-data) must get our tarball.
