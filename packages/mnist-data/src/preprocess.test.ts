@@ -113,6 +113,7 @@ describe('preprocessImage (MNIST-style)', () => {
     const transparent = { data: new Uint8Array(16 * 4), width: 4, height: 4, channels: 4 as const };
     expect(() => preprocessImage(transparent)).toThrow(/no ink found/);
     expect(() => preprocessImage({ data: new Uint8Array(10), width: 4, height: 4, channels: 1 })).toThrow(/needs 16 bytes, got 10/);
+    expect(() => preprocessImage(gray, { background: 'transparent' })).toThrow(/needs an alpha channel/);
   });
 
   it('publishes a JSON-able spec of what it does', () => {

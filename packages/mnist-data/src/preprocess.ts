@@ -92,6 +92,9 @@ function inkMap(image: RawImage, requested: 'auto' | Background): { ink: Float32
     const a = alpha(p) / 255;
     return gray * a + 255 * (1 - a); // composite over white paper
   };
+  if (requested === 'transparent' && !hasAlpha) {
+    throw new DigitsError('BAD_IMAGE', `background 'transparent' needs an alpha channel, the image has ${channels} channel(s)`);
+  }
   const border = borderPixels(width, height);
   const background: Background =
     requested !== 'auto'
