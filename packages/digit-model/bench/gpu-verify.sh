@@ -46,7 +46,7 @@ prepare() {
   # Reuse the runtime from an earlier prepare: compressing it takes minutes on 2 busy cores.
   if [ -f "$carry.node.xz" ]; then cp "$carry.node.xz" "$carry/node.xz"; else
     xz -T2 -6 -c "$(readlink -f "$(command -v node)")" >"$carry/node.xz" && cp "$carry/node.xz" "$carry.node.xz"; fi
-  (cd "$carry/gl" && apt-get download libvulkan1 libegl1 libglvnd0 libgles2 >/dev/null)
+  (cd "$carry/gl" && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
   du -sh "$carry" && du -sh "$carry"/* "$carry"/app/*
 }
 
@@ -65,7 +65,7 @@ run() {
     nvidia-smi -L || true
     ldconfig -p | grep -E 'libvulkan|libEGL_nvidia' || true
     echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-}"
-    /tmp/node app/gpu-verify.mjs --data app/data --wasm-dir "$carry/app/wasm/" --max-seconds 120 --json "$out/gpu-verify.json" "$@"
+    /tmp/node app/gpu-verify.mjs --data app/data --wasm-dir "$carry/app/wasm/" --max-seconds 100 --json "$out/gpu-verify.json" "$@"
   } 2>&1 | tee "$out/gpu-verify.log"
 }
 
