@@ -37,7 +37,7 @@ export async function inspect(options: InspectOptions): Promise<void> {
   const histogramFile = join(options.out, HISTOGRAM_FILE);
   const histogramImages = [0, 2].filter((i) => i < train.count);
   const series = histogramImages.map((i) => ({
-    name: `image ${i} (${classNames[train.labels[i]!]})`,
+    name: `image ${i} (label ${classNames[train.labels[i]!]})`,
     ...pixelHistogram(normalize(imageAt(train, i)), 20, [0, 1]),
   }));
   await writeFileAtomic(histogramFile, await renderPng(pixelHistogramSpec(series)));

@@ -54,15 +54,13 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
   process.on('SIGINT', onSigint);
   const progress = new EpochProgress(settings.epochs, { enabled: !flags.json });
   let epoch = previous.length + 1;
-  // the contract's train({ augment }); spread so the option type-checks even where it is not declared yet
-  const augmentation = settings.augment ? { augment: true } : {};
   let history: History;
   try {
     history = await train(model, trainSplit, {
       epochs: settings.epochs,
       batchSize: settings.batchSize,
       seed: settings.seed,
-      ...augmentation,
+      augment: settings.augment,
       history: previous,
       ...(settings.validationSplit ? { validationSplit: settings.validationSplit } : { validationData: data.test }),
       signal: stop.signal,

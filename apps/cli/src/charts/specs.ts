@@ -157,17 +157,10 @@ export function digitGridSpec(tiles: DigitTile[], columns: number, title?: strin
   };
 }
 
-/** Histograms of normalized pixel values of a few images side by side (bins from @digits/mnist-data). */
-export function pixelHistogramSpec(
-  series: { name: string; edges: number[]; counts: number[] }[],
-): TopLevelSpec {
+/** Histograms of normalized pixel values of a few images, bars side by side per bin (bins from @digits/mnist-data). */
+export function pixelHistogramSpec(series: { name: string; edges: number[]; counts: number[] }[]): TopLevelSpec {
   const values = series.flatMap((s) =>
-    s.counts.map((count, i) => ({
-      image: s.name,
-      from: s.edges[i] ?? 0,
-      to: s.edges[i + 1] ?? 1,
-      count,
-    })),
+    s.counts.map((count, i) => ({ image: s.name, bin: `${(s.edges[i] ?? 0).toFixed(2)}-${(s.edges[i + 1] ?? 1).toFixed(2)}`, order: i, count })),
   );
   return {
     $schema: SCHEMA,
@@ -177,12 +170,13 @@ export function pixelHistogramSpec(
     padding: 12,
     config: FONT,
     data: { values },
-    mark: { type: 'bar', opacity: 0.6, binSpacing: 0 },
+    mark: 'bar',
     encoding: {
-      x: { field: 'from', type: 'quantitative', bin: 'binned', title: 'pixel value', scale: { domain: [0, 1] } },
-      x2: { field: 'to' },
-      y: { field: 'count', type: 'quantitative', title: 'number of pixels', stack: null, scale: { type: 'symlog' } },
-      color: { field: 'image', type: 'nominal', title: null, legend: { orient: 'top-right', fillColor: 'white' } },
+      x: { field: 'bin', type: 'ordinal', sort: { field: 'order' }, title: 'pixel value', axis: { labelAngle: -45 } },
+      xOffset: { field: 'image', type: 'nominal' },
+      // most pixels are background (0): a symlog axis keeps the ink bins readable
+      y: { field: 'count', type: 'quantitative', title: 'number of pixels (symlog scale)', scale: { type: 'symlog' } },
+      color: { field: 'image', type: 'nominal', title: null, legend: { orient: 'top-right', fillColor: 'white', padding: 6 } },
     },
   };
 }
