@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // import.meta.url in the CJS build (finding tfjs-backend-wasm's .wasm files in Node)
+  shims: true,
 });
