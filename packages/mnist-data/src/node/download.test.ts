@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classCounts, downloadDataset, embeddedMnistDir, IDX_FILE_NAMES, loadMnist } from '../node';
 import { serveFiles } from '../test-utils/http-server';
-import { MNIST_FACTS, pixelMean, tempDir } from '../test-utils/real-mnist';
+import { expectRealMnist, MNIST_FACTS, tempDir } from '../test-utils/real-mnist';
 
 // Every mirror here is on 127.0.0.1: no test reaches an outside address.
 const real = (name: string) => new Uint8Array(readFileSync(join(embeddedMnistDir()!, name)));
@@ -33,11 +33,7 @@ describe('download source (local mirrors only)', () => {
     const mirrors = [`${server.url}/missing/`, `${server.url}/good`];
     const data = await loadMnist({ source: 'download', mirrors, cacheDir });
     expect(data.name).toBe('mnist');
-    expect(classCounts(data.train.labels)).toEqual(MNIST_FACTS.trainCounts);
-    expect(classCounts(data.test.labels)).toEqual(MNIST_FACTS.testCounts);
-    expect([...data.train.labels.subarray(0, 10)]).toEqual(MNIST_FACTS.firstTrainLabels);
-    expect([...data.test.labels.subarray(0, 10)]).toEqual(MNIST_FACTS.firstTestLabels);
-    expect(pixelMean(data.train.images)).toBeCloseTo(MNIST_FACTS.trainPixelMean, 3);
+    expectRealMnist(data);
     expect((await readdir(join(cacheDir, 'mnist'))).sort()).toEqual([...names].sort());
     expect(await noTempFiles(cacheDir)).toEqual([]);
 

@@ -1,7 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMnist } from '../node';
+import { expect } from 'vitest';
+import { classCounts, loadMnist } from '../node';
 import type { Dataset } from '../dataset';
 
 /** Published facts about the real MNIST, which every source must reproduce. */
@@ -45,4 +46,15 @@ export function centreOfMass(pixels: ArrayLike<number>, width = 28): { x: number
     y += v * Math.floor(i / width);
   }
   return { x: x / m, y: y / m };
+}
+
+/** Asserts that a dataset is the real MNIST: counts, first labels and training pixel mean. */
+export function expectRealMnist(data: Dataset): void {
+  expect([data.train.count, data.train.rows, data.train.cols, data.test.count]).toEqual([60000, 28, 28, 10000]);
+  expect(data.train.images.length).toBe(60000 * 784);
+  expect(classCounts(data.train.labels)).toEqual(MNIST_FACTS.trainCounts);
+  expect(classCounts(data.test.labels)).toEqual(MNIST_FACTS.testCounts);
+  expect([...data.train.labels.subarray(0, 10)]).toEqual(MNIST_FACTS.firstTrainLabels);
+  expect([...data.test.labels.subarray(0, 10)]).toEqual(MNIST_FACTS.firstTestLabels);
+  expect(pixelMean(data.train.images)).toBeCloseTo(MNIST_FACTS.trainPixelMean, 3);
 }
