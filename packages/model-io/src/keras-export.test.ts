@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '@digits/mnist-data';
+import { createMlp } from '@digits/model';
 import { isGroup, readStringAttr, readStringList, withH5Bytes, writeH5Bytes, type H5Group } from './h5';
 import { exportKeras } from './keras-export';
 import { importKeras } from './keras-import';
@@ -49,6 +50,21 @@ describe.each(['h5', 'keras'] as const)('exportKeras(model, %j) -> importKeras',
     expect(predictArray(imported, x)).toEqual(predictArray(cnn, x));
     x.dispose();
     imported.dispose();
+  });
+});
+
+describe('the tutorial MLP of @digits/model (Activation layers, seeded Dropout)', () => {
+  it.each(['h5', 'keras'] as const)('survives %s export and import bit for bit', async (format) => {
+    const tutorial = createMlp({ seed: 4, hiddenUnits: [16, 16] }); // the tutorial's layers, smaller
+    const imported = await importKeras(await exportKeras(tutorial, format), { fileName: `tutorial.${format}` });
+    expect(imported.layers.map((l) => l.name)).toEqual(tutorial.layers.map((l) => l.name));
+    expect(imported.countParams()).toBe(784 * 16 + 16 + 16 * 16 + 16 + 16 * 10 + 10);
+    expect(weightBytes(imported)).toEqual(weightBytes(tutorial));
+    const x = inputs(data.test, 50);
+    expect(predictArray(imported, x)).toEqual(predictArray(tutorial, x));
+    x.dispose();
+    imported.dispose();
+    tutorial.dispose();
   });
 });
 
