@@ -43,7 +43,7 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
   if (resumed) out.line(`Resuming ${dir} after epoch ${previous.length}`);
 
   const save = (history: EpochLog[], extra: Partial<ModelCard> = {}) =>
-    saveModel(model, dir, { card: modelCard(settings, data, trainSplit, history, extra), includeOptimizer: true });
+    saveModel(model, dir, { card: modelCard(model, settings, data, trainSplit, history, extra), includeOptimizer: true });
 
   const stop = new AbortController();
   const onSigint = () => {
@@ -128,10 +128,18 @@ function resumedSettings(saved: TrainSettings, flags: TrainFlags, command: Comma
   return { ...saved, ...(epochsGiven ? { epochs: flags.epochs } : {}) };
 }
 
-function modelCard(settings: TrainSettings, data: Dataset, trainSplit: Split, history: EpochLog[], extra: Partial<ModelCard>) {
+function modelCard(
+  model: tf.LayersModel,
+  settings: TrainSettings,
+  data: Dataset,
+  trainSplit: Split,
+  history: EpochLog[],
+  extra: Partial<ModelCard>,
+) {
+  const optimizer = model.optimizer ? { className: model.optimizer.getClassName(), ...model.optimizer.getConfig() } : undefined;
   return {
     name: `digits-${settings.arch}`,
-    training: { ...settings, completedEpochs: history.length, optimizer: 'adam', learningRate: 0.001, loss: 'categoricalCrossentropy' },
+    training: { ...settings, completedEpochs: history.length, optimizer },
     history,
     preprocessing: PREPROCESSING_SPEC,
     dataset: { name: data.name, ...(data.checksums ? { checksums: data.checksums } : {}), trainCount: trainSplit.count, testCount: data.test.count },
