@@ -69,6 +69,15 @@ describe('mistakes about files (exit code 1, the file named)', () => {
     expectOneLineError(await run('predict', 'missing.png'), 1, /^digits: error: missing\.png: no such file .*\[BAD_IMAGE\]$/);
   });
 
+  it('an image path that cannot be read (a directory)', async () => {
+    mkdirSync(join(work, 'photos'), { recursive: true });
+    expectOneLineError(await run('predict', 'photos'), 1, /^digits: error: photos: cannot be read \(EISDIR: .*\) \[BAD_IMAGE\]$/);
+  });
+
+  it('a backend that is not installed', async () => {
+    expectOneLineError(await run('predict', '--index', '0', '--backend', 'tensorflow'), 1, /@tensorflow\/tfjs-node is not installed .*\[BACKEND_UNAVAILABLE\]$/);
+  });
+
   it('a file that is not an image', async () => {
     writeFileSync(join(work, 'notes.png'), 'these are not pixels\n');
     expectOneLineError(await run('predict', 'notes.png'), 1, /^digits: error: notes\.png: not a PNG or JPEG image \[BAD_IMAGE\]$/);
