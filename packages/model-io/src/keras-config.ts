@@ -28,7 +28,11 @@ function normalizeModel(model: Json): Json {
   const isList = Array.isArray(config);
   const layers = (isList ? config : (config as Json)['layers']) as unknown[] | undefined;
   const normalized = (layers ?? []).map((layer) => normalizeLayer(layer as Json));
-  if (model['class_name'] === 'Sequential') foldInputLayer(normalized);
+  if (model['class_name'] === 'Sequential') {
+    foldInputLayer(normalized);
+    // Only the first layer's input shape counts in a Sequential (Keras 1 wrote input_dim on every Dense).
+    for (const layer of normalized.slice(1)) delete (layer['config'] as Json)['batch_input_shape'];
+  }
   if (isList) return { class_name: model['class_name'], config: normalized };
   const out: Json = { ...(config as Json), layers: normalized };
   for (const key of ['input_layers', 'output_layers'] as const) {
