@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { PREPROCESSING_SPEC } from '@digits/mnist-data';
 import { version as modelIoVersion } from '../package.json';
 
 export interface LayerSummary {
@@ -27,7 +28,7 @@ export interface ModelCard {
   history?: object[];
   testAccuracy?: number;
   dataset?: ModelCardDataset;
-  /** how an input image becomes the model's input (PREPROCESSING_SPEC of @digits/mnist-data) */
+  /** how an input image becomes the model's input (default: PREPROCESSING_SPEC of @digits/mnist-data) */
   preprocessing?: unknown;
   /** weights storage when quantized on save */
   quantization?: 'float16' | 'uint8';
@@ -72,6 +73,7 @@ export function createModelCard(model: tf.LayersModel, input: ModelCardInput = {
     format: 'digits-model-card/1',
     architecture: input.architecture ?? describeArchitecture(model),
     parameters: input.parameters ?? model.countParams(),
+    preprocessing: input.preprocessing ?? PREPROCESSING_SPEC,
     versions: { ...packageVersions(), ...input.versions },
     createdAt: input.createdAt ?? new Date().toISOString(),
   };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset } from '@digits/mnist-data';
+import { PREPROCESSING_SPEC, type Dataset } from '@digits/mnist-data';
 import { loadModel, saveModel } from '../node';
 import { inputs, maxWeightDifference, mnist, predictArray, smallMlp, trainBriefly, weightBytes } from '../test-utils/models';
 
@@ -82,6 +82,7 @@ describe('tfjs layers format on the file system', () => {
     ]);
     expect(card!.dataset).toEqual({ name: data.name, checksums: data.checksums, trainCount: 60000, testCount: 10000 });
     expect(card!.testAccuracy).toBe(0.5);
+    expect(card!.preprocessing).toEqual(PREPROCESSING_SPEC);
     expect(card!.versions['@tensorflow/tfjs']).toBe(tf.version.tfjs);
     expect(Date.now() - Date.parse(card!.createdAt)).toBeLessThan(10 * 60_000);
     loaded.dispose();
