@@ -16,10 +16,14 @@ function values(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(Float32Array.from({ length: size }, () => random() * 2 - 1), shape);
 }
 
-function expectClose(actual: Float32Array, expected: Float32Array, tolerance = 1e-4): void {
+/** Largest difference <= tolerance; 'relative' scales it by max(1, |expected|) for long sums. */
+function expectClose(actual: Float32Array, expected: Float32Array, tolerance = 1e-4, mode: 'absolute' | 'relative' = 'absolute'): void {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  for (let i = 0; i < actual.length; i++) {
+    const scale = mode === 'relative' ? Math.max(1, Math.abs(expected[i]!)) : 1;
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / scale);
+  }
   expect(worst).toBeLessThanOrEqual(tolerance);
 }
 
@@ -32,8 +36,8 @@ afterAll(() => {
 });
 
 describe('wasm kernel overrides', () => {
-  it('replace BatchMatMul and Slice', () => {
-    expect(registerWasmKernelOverrides()).toEqual(['BatchMatMul', 'Slice']);
+  it('replace BatchMatMul and Slice, and add Conv2DBackpropFilter', () => {
+    expect(registerWasmKernelOverrides()).toEqual(['BatchMatMul', 'Slice', 'Conv2DBackpropFilter']);
   });
 
   const matmuls: [string, number[], number[], boolean, boolean][] = [
@@ -82,6 +86,24 @@ describe('wasm kernel overrides', () => {
     expect(Array.from(await on('wasm', f))).toEqual([8, 9, 10, 14, 15, 16]);
     expect((await on('wasm', () => tf.slice(tf.zeros([3, 3]), [1, 1], [0, 2]))).length).toBe(0);
   });
+
+  const convs: [string, number[], number[], number, 'valid' | 'same'][] = [
+    ['3x3 valid, the CNN first layer', [4, 28, 28, 1], [3, 3, 1, 8], 1, 'valid'],
+    ['3x3 valid, many channels', [2, 13, 13, 16], [3, 3, 16, 12], 1, 'valid'],
+    ['5x5 same padding, stride 2', [3, 11, 9, 3], [5, 5, 3, 4], 2, 'same'],
+    ['1x1 stride 1', [2, 6, 6, 5], [1, 1, 5, 7], 1, 'same'],
+  ];
+  for (const [name, xShape, filterShape, stride, pad] of convs) {
+    it(`Conv2DBackpropFilter (added) matches the cpu backend: ${name}`, async () => {
+      const f = () => {
+        const x = values(xShape, 11);
+        const out = tf.conv2d(x as tf.Tensor4D, values(filterShape, 12) as tf.Tensor4D, stride, pad);
+        const dy = values(out.shape, 13) as tf.Tensor4D;
+        return tf.grad((w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad).mul(dy).sum())(values(filterShape, 12));
+      };
+      expectClose(await on('wasm', f), await on('cpu', f), 1e-4, 'relative');
+    });
+  }
 
   it('agree with the stock wasm kernels they replace', async () => {
     await tf.setBackend('wasm');

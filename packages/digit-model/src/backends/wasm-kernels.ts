@@ -8,6 +8,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  *   first (a cheap copy) and run the untransposed, fast product.
  * - Slice reads the whole input out of the wasm heap (a full copy) for every call, so slicing
  *   batches out of a large tensor is quadratic. We copy only the requested region from a heap view.
+ * And one kernel it lacks, without which no convnet trains on wasm:
+ * - Conv2DBackpropFilter (the filter gradient), as im2col followed by one fast matmul.
  */
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type TensorInfo = tf.TensorInfo;
@@ -93,25 +95,98 @@ function copyRegion(
   }
 }
 
+interface Conv2DBackpropFilterAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${dataFormat}`);
+  const wasm = backend as BackendWasm;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const rows = batchSize * outHeight * outWidth;
+  const cols = filterHeight * filterWidth * inChannels;
+  // im2col: one row per output position, holding the input patch it saw (zeros where padded).
+  const patches = wasm.makeOutput([rows, cols], 'float32');
+  const xVals = wasm.typedArrayFromHeap(x);
+  const pVals = wasm.typedArrayFromHeap(patches);
+  for (let b = 0, row = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, row++) {
+        let at = row * cols;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight - info.padInfo.top + kh;
+          for (let kw = 0; kw < filterWidth; kw++, at += inChannels) {
+            const iw = ow * strideWidth - info.padInfo.left + kw;
+            if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) {
+              pVals.fill(0, at, at + inChannels);
+            } else {
+              const from = ((b * inHeight + ih) * inWidth + iw) * inChannels;
+              pVals.set(xVals.subarray(from, from + inChannels), at);
+            }
+          }
+        }
+      }
+    }
+  }
+  const dy2 = kernelOf('Reshape')({ inputs: { x: dy }, backend, attrs: { shape: [rows, outChannels] } }) as TensorInfo;
+  try {
+    const out = kernelOf('BatchMatMul')({
+      inputs: { a: patches, b: dy2 },
+      backend,
+      attrs: { transposeA: true, transposeB: false },
+    }) as TensorInfo;
+    out.shape = [...filterShape];
+    return out;
+  } finally {
+    wasm.disposeData(patches.dataId);
+    wasm.disposeData(dy2.dataId);
+  }
+};
+
 const OVERRIDES: Record<string, (original: KernelFunc) => KernelFunc> = {
   BatchMatMul: batchMatMulOverride,
   Slice: sliceOverride,
 };
+const ADDITIONS: Record<string, KernelFunc> = { Conv2DBackpropFilter: conv2DBackpropFilter };
 
 let originals: Map<string, tf.KernelConfig> | undefined;
+let added: string[] = [];
 
-/** Replaces the wasm backend's BatchMatMul and Slice with the faster versions above (idempotent). */
+/**
+ * Replaces the wasm backend's BatchMatMul and Slice with the faster versions above and adds the
+ * kernels it lacks (idempotent). Returns the names of the kernels it replaced and added.
+ */
 export function registerWasmKernelOverrides(): string[] {
-  if (originals) return Object.keys(OVERRIDES);
-  originals = new Map();
-  for (const [name, make] of Object.entries(OVERRIDES)) {
-    const config = tf.getKernel(name, 'wasm');
-    if (!config) continue;
-    originals.set(name, config);
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...config, kernelFunc: make(config.kernelFunc) });
+  if (!originals) {
+    originals = new Map();
+    for (const [name, make] of Object.entries(OVERRIDES)) {
+      const config = tf.getKernel(name, 'wasm');
+      if (!config) continue;
+      originals.set(name, config);
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel({ ...config, kernelFunc: make(config.kernelFunc) });
+    }
+    added = Object.keys(ADDITIONS).filter((name) => !tf.getKernel(name, 'wasm'));
+    for (const name of added) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: ADDITIONS[name]! });
   }
-  return [...originals.keys()];
+  return [...originals.keys(), ...added];
 }
 
 /** Restores tfjs's own kernels (used by the equivalence tests to compare both). */
@@ -121,5 +196,7 @@ export function unregisterWasmKernelOverrides(): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
   }
+  for (const name of added) tf.unregisterKernel(name, 'wasm');
   originals = undefined;
+  added = [];
 }

@@ -37,7 +37,7 @@ async function loadWasm(options: WasmOptions): Promise<string> {
   if (paths !== undefined) wasm.setWasmPaths(paths);
   const overrides = registerWasmKernelOverrides();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return `WebAssembly${simd ? ' SIMD' : ''} with XNNPACK; digits kernel overrides for ${overrides.join(', ')}`;
+  return `WebAssembly${simd ? ' SIMD' : ''} with XNNPACK; digits kernels for ${overrides.join(', ')}`;
 }
 
 function nodeWasmDir(): string | undefined {
