@@ -45,7 +45,9 @@ export async function modelArtifacts(model: tf.LayersModel, options: SaveOptions
     { includeOptimizer: options.includeOptimizer ?? false },
   );
   let artifacts = captured!;
-  const card = createModelCard(model, { ...options.card, ...(options.quantize ? { quantization: options.quantize } : {}) });
+  // quantization always describes this file, also when a card loaded from a quantized model is re-saved
+  const { quantization: _previous, ...cardInput } = options.card ?? {};
+  const card = createModelCard(model, { ...cardInput, ...(options.quantize ? { quantization: options.quantize } : {}) });
   artifacts = { ...artifacts, userDefinedMetadata: { ...artifacts.userDefinedMetadata, [MODEL_CARD_KEY]: card } };
   if (options.quantize) artifacts = quantizeArtifacts(artifacts, options.quantize);
   return artifacts;

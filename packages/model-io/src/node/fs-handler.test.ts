@@ -133,6 +133,11 @@ describe('tfjs layers format on the file system', () => {
       expect((await stat(join(dir, 'weights.bin'))).size).toBe(model.countParams() * bytesPerWeight);
       const { model: loaded, card } = await loadModel(dir);
       expect(card!.quantization).toBe(quantize);
+      // re-saving with the loaded card stores float32 and says so
+      await saveModel(loaded, join(work, 'requantized'), { card: card! });
+      const resaved = await loadModel(join(work, 'requantized'));
+      expect(resaved.card!.quantization).toBeUndefined();
+      resaved.model.dispose();
       loaded.getWeights().forEach((w, i) => {
         expect(w.dtype).toBe('float32');
         const values = w.dataSync() as Float32Array;
