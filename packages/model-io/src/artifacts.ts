@@ -58,6 +58,9 @@ export function joinWeightData(data: tf.io.WeightData): ArrayBuffer {
  * known dtypes and sane shapes, unique names, and weight data exactly as long as the specs need.
  */
 export function validateArtifacts(artifacts: tf.io.ModelArtifacts, file: string): void {
+  if (artifacts.format === 'graph-model') {
+    throw new DigitsError('UNSUPPORTED_FORMAT', 'this is a tfjs graph model (converted SavedModel); only layers models can be loaded', { file });
+  }
   const topology = artifacts.modelTopology;
   if (topology == null || typeof topology !== 'object' || Array.isArray(topology) || topology instanceof ArrayBuffer) {
     throw new DigitsError('MODEL_INVALID', 'modelTopology is missing or not a Keras layers model (graph models are not supported)', { file });

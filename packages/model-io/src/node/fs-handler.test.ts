@@ -71,6 +71,18 @@ describe('tfjs layers format on the file system', () => {
     loaded.dispose();
   });
 
+  it('reads weights split into several shards, as the tfjs converter writes them', async () => {
+    const dir = await copyOfSaved('sharded');
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    await writeFile(join(dir, 'group1-shard1of2.bin'), bytes.subarray(0, 10_000));
+    await writeFile(join(dir, 'group1-shard2of2.bin'), bytes.subarray(10_000));
+    await rm(join(dir, 'weights.bin'));
+    await editModelJson(dir, (json) => (json.weightsManifest[0].paths = ['group1-shard1of2.bin', 'group1-shard2of2.bin']));
+    const { model: loaded } = await loadModel(dir);
+    expect(weightBytes(loaded)).toEqual(weightBytes(model));
+    loaded.dispose();
+  });
+
   it('returns the model card: architecture, parameters, dataset checksums, test accuracy, versions, createdAt', async () => {
     const { model: loaded, card } = await loadModel(savedDir);
     expect(card).toBeDefined();
@@ -253,6 +265,12 @@ describe('loading validates before building', () => {
     const dir = await copyOfSaved('dtype');
     await editModelJson(dir, (json) => (json.weightsManifest[0].weights[0].dtype = 'float64'));
     await expectLoadError(dir, 'MODEL_WEIGHTS_INVALID', /model\.json$/, /unsupported dtype "float64"/);
+  });
+
+  it('a tfjs graph model: UNSUPPORTED_FORMAT', async () => {
+    const dir = await copyOfSaved('graph-model');
+    await editModelJson(dir, (json) => (json.format = 'graph-model'));
+    await expectLoadError(dir, 'UNSUPPORTED_FORMAT', /model\.json$/, /graph model/);
   });
 
   it('unknown layer class: UNSUPPORTED_LAYER naming the class', async () => {
