@@ -7,7 +7,7 @@ out=../src/engine/wasm-binary.ts
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 flags="--target=wasm32 -msimd128 -O3 -nostdlib -ffreestanding -fno-builtin -Wall -Wextra -Werror
-  -Wl,--no-entry -Wl,--import-memory -Wl,--max-memory=4294967296 -Wl,--strip-all"
+  -Wl,--no-entry -Wl,--import-memory -Wl,--max-memory=4294967296 -Wl,--strip-all ${EXTRA:-}"
 # shellcheck disable=SC2086
 clang $flags -matomics -mbulk-memory -Wl,--shared-memory -o "$tmp/shared.wasm" engine.c
 # shellcheck disable=SC2086

@@ -338,13 +338,12 @@ __attribute__((export_name("run_job"))) void run_job(Job *job) {
 
 // ---- Adam -------------------------------------------------------------------------------------
 
-// Keras/tfjs Adam, in tfjs's order of operations:
-//   m = m*b1 + g*(1-b1); v = v*b2 + g*g*(1-b2); w += -lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)
-static void adam_range(const AdamJob *a, float *w, float *m, float *v, const float *g0, int count,
-                       float *wt, int row0, int n, int ldt) {
+// Keras/tfjs Adam: m = m*b1 + g*(1-b1); v = v*b2 + g*g*(1-b2); w -= lr * m^ / (sqrt(v^) + eps) with
+// m^ = m/(1-b1^t), v^ = v/(1-b2^t) (the two bias corrections as multiplications by reciprocals).
+static void adam_range(const AdamJob *a, float *w, float *m, float *v, const float *g0, int count) {
   v128_t b1 = wasm_f32x4_splat(a->beta1), b2 = wasm_f32x4_splat(a->beta2);
   v128_t c1 = wasm_f32x4_splat(1.0f - a->beta1), c2 = wasm_f32x4_splat(1.0f - a->beta2);
-  v128_t d1 = wasm_f32x4_splat(a->one_minus_acc_beta1), d2 = wasm_f32x4_splat(a->one_minus_acc_beta2);
+  v128_t d1 = wasm_f32x4_splat(1.0f / a->one_minus_acc_beta1), d2 = wasm_f32x4_splat(1.0f / a->one_minus_acc_beta2);
   v128_t eps = wasm_f32x4_splat(a->eps), nlr = wasm_f32x4_splat(-a->lr);
   for (int i = 0; i < count; i += 4) {
     v128_t g = wasm_v128_load(g0 + i);
@@ -353,18 +352,30 @@ static void adam_range(const AdamJob *a, float *w, float *m, float *v, const flo
     v128_t vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(g, g), c2));
     wasm_v128_store(m + i, mm);
     wasm_v128_store(v + i, vv);
-    v128_t step = wasm_f32x4_div(wasm_f32x4_div(mm, d1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vv, d2)), eps));
-    v128_t nw = wasm_f32x4_add(wasm_f32x4_mul(step, nlr), wasm_v128_load(w + i));
-    wasm_v128_store(w + i, nw);
-    if (wt) {
-      int e = i / n, c = i % n;  // n is a multiple of 4, so the 4 lanes share a row
-      float *dst = wt + c * ldt + row0 + e;
-      dst[0] = wasm_f32x4_extract_lane(nw, 0);
-      dst[ldt] = wasm_f32x4_extract_lane(nw, 1);
-      dst[2 * ldt] = wasm_f32x4_extract_lane(nw, 2);
-      dst[3 * ldt] = wasm_f32x4_extract_lane(nw, 3);
+    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(mm, d1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vv, d2)), eps));
+    wasm_v128_store(w + i, wasm_f32x4_add(wasm_f32x4_mul(step, nlr), wasm_v128_load(w + i)));
+  }
+}
+
+// WT[:, r0:r1] = W[r0:r1, :]^T (W is in x n, WT is n x ldt), in 4x4 blocks.
+static void transpose_rows(const float *W, int n, int r0, int r1, float *WT, int ldt) {
+  int k = r0;
+  for (; k + 4 <= r1; k += 4) {
+    const float *w = W + k * n;
+    for (int j = 0; j < n; j += 4) {
+      v128_t a = wasm_v128_load(w + j), b = wasm_v128_load(w + n + j);
+      v128_t c = wasm_v128_load(w + 2 * n + j), d = wasm_v128_load(w + 3 * n + j);
+      v128_t t0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+      v128_t t2 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+      float *o = WT + j * ldt + k;
+      wasm_v128_store(o, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+      wasm_v128_store(o + ldt, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+      wasm_v128_store(o + 2 * ldt, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+      wasm_v128_store(o + 3 * ldt, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
     }
   }
+  for (; k < r1; k++)
+    for (int j = 0; j < n; j++) WT[j * ldt + k] = W[k * n + j];
 }
 
 __attribute__((export_name("run_adam"))) void run_adam(const AdamJob *a) {
@@ -372,18 +383,14 @@ __attribute__((export_name("run_adam"))) void run_adam(const AdamJob *a) {
   for (int l = 0; l < net->layers; l++) {
     int n = net->stride[l], in = net->in_dim[l];
     int r0 = (int)((long)in * a->part / a->parts), r1 = (int)((long)in * (a->part + 1) / a->parts);
-    adam_range(a, net->W[l] + r0 * n, a->mW[l] + r0 * n, a->vW[l] + r0 * n, a->gW0[l] + r0 * n, (r1 - r0) * n,
-               l > 0 ? net->WT[l] : 0, r0, n, in);
+    adam_range(a, net->W[l] + r0 * n, a->mW[l] + r0 * n, a->vW[l] + r0 * n, a->gW0[l] + r0 * n, (r1 - r0) * n);
+    if (l > 0) transpose_rows(net->W[l], n, r0, r1, net->WT[l], in);
     int c0 = (n / 4) * a->part / a->parts * 4, c1 = (n / 4) * (a->part + 1) / a->parts * 4;
-    adam_range(a, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, a->gb0[l] + c0, c1 - c0, 0, 0, n, 0);
+    adam_range(a, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, a->gb0[l] + c0, c1 - c0);
   }
 }
 
 // Rebuilds W^T from W (after weights were loaded).
 __attribute__((export_name("transpose_weights"))) void transpose_weights(const Net *net) {
-  for (int l = 1; l < net->layers; l++) {
-    int n = net->stride[l], in = net->in_dim[l];
-    for (int k = 0; k < in; k++)
-      for (int j = 0; j < n; j++) net->WT[l][j * in + k] = net->W[l][k * n + j];
-  }
+  for (int l = 1; l < net->layers; l++) transpose_rows(net->W[l], net->stride[l], 0, net->in_dim[l], net->WT[l], net->in_dim[l]);
 }

@@ -85,6 +85,8 @@ interface EngineParts {
  * parameters).
  */
 export class Engine {
+  /** Wall milliseconds spent in each step of the batch loop (forward/backward, Adam), this thread's view. */
+  readonly timings = { job: 0, adam: 0, batches: 0 };
   private step = 0;
   private seq = 0;
   private disposed = false;
@@ -265,6 +267,25 @@ export class Engine {
 
   /** Trains one batch: positions [first, first + size) of the order. Returns summed loss and correct count. */
   trainBatch(first: number, size: number, seed: number): { loss: number; correct: number } {
+    const result = this.forwardBackward(first, size, seed, 1);
+    this.step++;
+    const f32 = this.f32;
+    const c1 = 1 - Math.fround(this.p.beta1 ** this.step);
+    const c2 = 1 - Math.fround(this.p.beta2 ** this.step);
+    for (const adam of this.p.adamJobs) {
+      f32[(adam + ADAM.one_minus_acc_beta1) / 4] = c1;
+      f32[(adam + ADAM.one_minus_acc_beta2) / 4] = c2;
+    }
+    this.run(CMD.adam);
+    this.timings.batches++;
+    return result;
+  }
+
+  /**
+   * Runs the forward pass (training = 0) or forward and backward passes (1) of a batch on every
+   * thread, leaving the gradients in the threads' buffers. Returns summed loss and correct count.
+   */
+  forwardBackward(first: number, size: number, seed: number, training: 0 | 1): { loss: number; correct: number } {
     if (size > this.p.rowsPerThread * this.p.threads) throw new DigitsError('BAD_ARGUMENT', `batch of ${size} is larger than the engine's`);
     const i32 = this.i32;
     const f32 = this.f32;
@@ -275,7 +296,7 @@ export class Engine {
       i32[job + JOB.first / 4] = first + from;
       i32[job + JOB.rows / 4] = Math.min(size, from + per) - from;
       i32[job + JOB.batch / 4] = size;
-      i32[job + JOB.training / 4] = 1;
+      i32[job + JOB.training / 4] = training;
       i32[job + JOB.seed / 4] = seed;
     }
     this.run(CMD.job);
@@ -285,20 +306,13 @@ export class Engine {
       loss += f32[(job + JOB.loss) / 4]!;
       correct += i32[(job + JOB.correct) / 4]!;
     }
-    this.step++;
-    const c1 = 1 - Math.fround(this.p.beta1 ** this.step);
-    const c2 = 1 - Math.fround(this.p.beta2 ** this.step);
-    for (const adam of this.p.adamJobs) {
-      f32[(adam + ADAM.one_minus_acc_beta1) / 4] = c1;
-      f32[(adam + ADAM.one_minus_acc_beta2) / 4] = c2;
-    }
-    this.run(CMD.adam);
     return { loss, correct };
   }
 
   /** Runs a command on every thread (this one included) and waits for all. */
   private run(cmd: number): void {
     if (this.disposed) throw new DigitsError('BAD_ARGUMENT', 'the engine was disposed');
+    const started = performance.now();
     const ctrl = new Int32Array(this.p.memory.buffer, this.p.ctrl, CTRL.size);
     const workers = this.p.workers.length;
     if (workers > 0) {
@@ -326,9 +340,15 @@ export class Engine {
         failure ??= new Error(this.p.workers.map((w) => w.lastError()).find((e) => e) ?? 'an engine worker failed');
       }
     }
+    this.timings[cmd === CMD.job ? 'job' : 'adam'] += performance.now() - started;
     if (failure !== undefined) {
       throw new DigitsError('BACKEND_UNAVAILABLE', `the engine failed: ${(failure as Error).message ?? String(failure)}`, { cause: failure });
     }
+  }
+
+  /** One Adam step from the gradients the last `forwardBackward` left (for profiling). */
+  adamStep(): void {
+    this.run(CMD.adam);
   }
 
   /** Adam steps taken so far (tfjs's optimizer `iterations`). */

@@ -38,9 +38,9 @@ export class EngineSession implements TrainerSession {
     this.inputs = spec.units.map((_, l) => (l === 0 ? spec.inputSize : spec.units[l - 1]!));
   }
 
-  /** Threads the engine runs on (known after the first epoch starts). */
-  get threads(): number | undefined {
-    return this.engine?.threads;
+  /** The running engine (after the first epoch started): threads, timings. */
+  get engineInfo(): Pick<Engine, 'threads' | 'timings'> | undefined {
+    return this.engine;
   }
 
   async trainEpoch(plan: EpochPlan): Promise<{ loss: number; acc: number }> {
