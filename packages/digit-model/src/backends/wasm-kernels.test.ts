@@ -36,8 +36,8 @@ afterAll(() => {
 });
 
 describe('wasm kernel overrides', () => {
-  it('replace BatchMatMul and Slice, and add Conv2DBackpropFilter', () => {
-    expect(registerWasmKernelOverrides()).toEqual(['BatchMatMul', 'Slice', 'Conv2DBackpropFilter']);
+  it('replace BatchMatMul, Slice, Conv2DBackpropInput and MaxPoolGrad, and add Conv2DBackpropFilter', () => {
+    expect(registerWasmKernelOverrides()).toEqual(['BatchMatMul', 'Slice', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Conv2DBackpropFilter']);
   });
 
   const matmuls: [string, number[], number[], boolean, boolean][] = [
@@ -94,14 +94,31 @@ describe('wasm kernel overrides', () => {
     ['1x1 stride 1', [2, 6, 6, 5], [1, 1, 5, 7], 1, 'same'],
   ];
   for (const [name, xShape, filterShape, stride, pad] of convs) {
-    it(`Conv2DBackpropFilter (added) matches the cpu backend: ${name}`, async () => {
+    it(`conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match the cpu backend: ${name}`, async () => {
       const f = () => {
         const x = values(xShape, 11);
-        const out = tf.conv2d(x as tf.Tensor4D, values(filterShape, 12) as tf.Tensor4D, stride, pad);
-        const dy = values(out.shape, 13) as tf.Tensor4D;
-        return tf.grad((w: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad).mul(dy).sum())(values(filterShape, 12));
+        const w = values(filterShape, 12);
+        const dy = values(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad).shape, 13);
+        const loss = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad).mul(dy).sum();
+        return tf.concat(tf.grads(loss)([x, w]).map((g) => g.flatten()));
       };
       expectClose(await on('wasm', f), await on('cpu', f), 1e-4, 'relative');
+    });
+  }
+
+  const pools: [string, number[], number, number, 'valid' | 'same'][] = [
+    ['2x2 after ReLU (ties at 0)', [3, 26, 26, 4], 2, 2, 'valid'],
+    ['2x2 odd size', [2, 11, 11, 5], 2, 2, 'valid'],
+    ['3x3 stride 2 same', [2, 9, 7, 3], 3, 2, 'same'],
+  ];
+  for (const [name, shape, size, stride, pad] of pools) {
+    it(`MaxPoolGrad matches the cpu backend: ${name}`, async () => {
+      const f = () => {
+        const x = tf.relu(values(shape, 14));
+        const dy = values(tf.maxPool(x as tf.Tensor4D, size, stride, pad).shape, 15);
+        return tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, size, stride, pad).mul(dy).sum())(x);
+      };
+      expectClose(await on('wasm', f), await on('cpu', f));
     });
   }
 
