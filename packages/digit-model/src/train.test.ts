@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatherBatch, takeFirst, type Dataset, type Split } from '@digits/mnist-data';
 import { selectBackend } from './backends/select';
-import { createMlp } from './models';
+import { createCnn, createMlp } from './models';
 import { evaluate } from './predict';
 import { train, type EpochLog } from './train';
 import { registerTrainer, type EpochPlan } from './trainer';
@@ -125,6 +125,18 @@ describe('train (wasm backend)', () => {
     const plain = withoutSeconds((await train(small_net(5), small, { epochs: 2, seed: 5 })).epochs);
     expect(augmented[0]!.loss).not.toBe(plain[0]!.loss);
     expect(augmented[1]!.val_acc).toBeGreaterThan(0.25); // learning (chance: 0.1), on harder inputs
+  });
+
+  it('trains the CNN on wasm too (needs the added Conv2DBackpropFilter kernel), without leaks', async () => {
+    const counts: number[] = [];
+    const history = await train(createCnn({ seed: 2 }), takeFirst(data.train, 320), {
+      epochs: 2,
+      batchSize: 32,
+      validationSplit: 0,
+      onEpochEnd: () => void counts.push(tf.memory().numTensors),
+    });
+    expect(history.epochs[1]!.loss).toBeLessThan(history.epochs[0]!.loss);
+    expect(counts[1]).toBe(counts[0]);
   });
 
   it('rejects bad options with BAD_ARGUMENT', async () => {
