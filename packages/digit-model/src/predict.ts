@@ -24,6 +24,33 @@ function outputSize(model: tf.LayersModel): number {
  * probabilities, row-major.
  */
 export function predictProbabilities(model: tf.LayersModel, x: Float32Array | Split): Float32Array {
+  const { out, chunks } = plan(model, x);
+  for (const { run, offset } of chunks) {
+    const probs = run();
+    try {
+      out.set(probs.dataSync() as Float32Array, offset);
+    } finally {
+      probs.dispose();
+    }
+  }
+  return out;
+}
+
+/** predictProbabilities reading results asynchronously (backends such as webgpu on Node cannot read synchronously). */
+async function predictProbabilitiesAsync(model: tf.LayersModel, x: Float32Array | Split): Promise<Float32Array> {
+  const { out, chunks } = plan(model, x);
+  for (const { run, offset } of chunks) {
+    const probs = run();
+    try {
+      out.set((await probs.data()) as Float32Array, offset);
+    } finally {
+      probs.dispose();
+    }
+  }
+  return out;
+}
+
+function plan(model: tf.LayersModel, x: Float32Array | Split): { out: Float32Array; chunks: { run: () => tf.Tensor; offset: number }[] } {
   const size = inputSize(model);
   const classes = outputSize(model);
   const n = isSplit(x) ? x.count : x.length / size;
@@ -34,21 +61,17 @@ export function predictProbabilities(model: tf.LayersModel, x: Float32Array | Sp
   } else if (!Number.isInteger(n)) {
     throw new DigitsError('BAD_ARGUMENT', `expected a Float32Array of n x ${size} values, got length ${x.length}`);
   }
-  const out = new Float32Array(n * classes);
+  const chunks: { run: () => tf.Tensor; offset: number }[] = [];
   for (let start = 0; start < n; start += PREDICT_CHUNK) {
     const end = Math.min(n, start + PREDICT_CHUNK);
-    const values = isSplit(x) ? gatherBatch(x, range(start, end), classes).x : x.subarray(start * size, end * size);
-    const probs = tf.tidy(() => {
-      const input = tf.tensor2d(values, [end - start, size]);
-      return model.apply(input, { training: false }) as tf.Tensor;
-    });
-    try {
-      out.set(probs.dataSync() as Float32Array, start * classes);
-    } finally {
-      probs.dispose();
-    }
+    const run = () =>
+      tf.tidy(() => {
+        const values = isSplit(x) ? gatherBatch(x, range(start, end), classes).x : x.subarray(start * size, end * size);
+        return model.apply(tf.tensor2d(values, [end - start, size]), { training: false }) as tf.Tensor;
+      });
+    chunks.push({ run, offset: start * classes });
   }
-  return out;
+  return { out: new Float32Array(n * classes), chunks };
 }
 
 /** The most probable class of each sample (Keras's `predict_classes`). */
@@ -58,7 +81,7 @@ export function predictClasses(model: tf.LayersModel, x: Float32Array | Split): 
 
 /** Test loss (categorical cross-entropy, as Keras computes it) and accuracy on a split. */
 export async function evaluate(model: tf.LayersModel, data: Split): Promise<{ loss: number; accuracy: number }> {
-  const probs = predictProbabilities(model, data);
+  const probs = await predictProbabilitiesAsync(model, data);
   const classes = outputSize(model);
   let loss = 0;
   let correct = 0;
