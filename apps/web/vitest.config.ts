@@ -1,4 +1,10 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
-import shared from '../../vitest.shared.ts';
+import shared from '../../vitest.shared';
 
-export default mergeConfig(shared, defineConfig({}));
+// The browser tests share one page and one Chromium: run them in a single file, in order.
+export default mergeConfig(
+  shared,
+  defineConfig({
+    test: { include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'], fileParallelism: false, testTimeout: 120_000 },
+  }),
+);

@@ -1,0 +1,294 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '@digits/mnist-data/node';
+import type { Dataset } from '@digits/mnist-data';
+import { launchChromium } from './browser';
+import { mnistPng } from './mnist-png';
+import { serveStatic } from './static-server';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = resolve(here, '../dist');
+const repoRoot = resolve(here, '../../..');
+const KERAS_FIXTURE = resolve(repoRoot, '../shared/fixtures/keras/tfkeras2.6.0_mnist_convnet.full.h5');
+const OUTPUT = join(here, '.output');
+
+type Stroke = [number, number][];
+
+let server: Awaited<ReturnType<typeof serveStatic>>;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let page: Page;
+let mnist: Dataset;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist} has no build: run \`pnpm --filter @digits/web build\` first`);
+  mnist = await loadMnist({ dataset: 'mnist', source: 'embedded' });
+  server = await serveStatic(dist, '/deploy/digits/');
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(server.url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Draws strokes given in pad units (0..1) with real mouse pointer events, point by point. */
+async function draw(strokes: Stroke[]): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  for (const stroke of strokes) {
+    const [first, ...rest] = stroke;
+    await page.mouse.move(box.x + first![0] * box.width, box.y + first![1] * box.height);
+    await page.mouse.down();
+    for (const [x, y] of rest) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 4 });
+    await page.mouse.up();
+  }
+}
+
+/** Waits until the app has made a prediction after `before`, and the throttle has gone quiet. */
+async function predictionAfter(before: number): Promise<number> {
+  await page.waitForFunction((n) => (window as any).digitsApp.predictions > n, before);
+  await page.waitForTimeout(250);
+  return Number(await page.locator('#top-digit').textContent());
+}
+
+const predictions = () => page.evaluate(() => (window as any).digitsApp.predictions as number);
+
+async function clearPad(): Promise<void> {
+  await page.click('#clear');
+  await expect.poll(() => page.locator('#top-digit').textContent()).toBe('–');
+}
+
+function ellipse(cx: number, cy: number, rx: number, ry: number, n = 36): Stroke {
+  return Array.from({ length: n + 2 }, (_, i) => {
+    const t = (i / n) * Math.PI * 2 - Math.PI / 2;
+    return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)] as [number, number];
+  });
+}
+
+async function uploadPng(name: string, buffer: Buffer): Promise<number> {
+  const before = await predictions();
+  await page.setInputFiles('#image-file', { name, mimeType: 'image/png', buffer });
+  return predictionAfter(before);
+}
+
+async function dropFiles(files: { name: string; bytes: Buffer; type?: string }[]): Promise<void> {
+  const payload = files.map((f) => ({ name: f.name, type: f.type ?? '', base64: f.bytes.toString('base64') }));
+  await page.evaluate((items) => {
+    const transfer = new DataTransfer();
+    for (const item of items) {
+      const bytes = Uint8Array.from(atob(item.base64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], item.name, { type: item.type }));
+    }
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, payload);
+}
+
+const message = () => page.locator('#message');
+
+describe('the digits web app, in Chromium, served from a sub-path', () => {
+  it('starts with a backend, the default model and its card, and a grid of test digits', async () => {
+    const backend = await page.locator('#backend').textContent();
+    expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
+    expect(await page.locator('#model-name').textContent()).toContain('default model');
+    const card = JSON.parse((await page.locator('#model-card').textContent())!);
+    expect(card.architecture ?? card.parameters).toBeTruthy();
+    await page.waitForSelector('#grid li');
+    const items = page.locator('#grid li');
+    expect(await items.count()).toBe(24);
+    const wrong = await page.locator('#grid li.wrong').count();
+    const labels = await items.evaluateAll((els) => els.map((el) => [(el as HTMLElement).dataset.label, (el as HTMLElement).dataset.predicted]));
+    expect(labels.filter(([l, p]) => l !== p).length).toBe(wrong);
+    expect(wrong).toBeLessThanOrEqual(4); // a ~98% model rarely misses 5 of 24
+    expect(await page.locator('#grid-summary').textContent()).toMatch(/of 24 right/);
+  });
+
+  it('labels every control and works from the keyboard', async () => {
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')]
+        .filter((el) => (el.labels?.length ?? 0) === 0 && !el.getAttribute('aria-label'))
+        .map((el) => el.id || el.name),
+    );
+    expect(unlabelled).toEqual([]);
+    await page.focus('#tab-train');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#view-train').isVisible()).toBe(true);
+    expect(await page.locator('#tab-train').getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Space');
+    expect(await page.locator('#view-draw').isVisible()).toBe(true);
+    // The focus ring is drawn (outline), not left to the browser default.
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).toBe('solid');
+  });
+
+  it('reads a 1, a 0 and a 7 drawn off-centre at different sizes', async () => {
+    const cases: { digit: number; strokes: Stroke[] }[] = [
+      { digit: 1, strokes: [[[0.3, 0.12], [0.29, 0.35], [0.28, 0.55], [0.27, 0.72]]] },
+      { digit: 0, strokes: [ellipse(0.62, 0.58, 0.2, 0.3)] },
+      { digit: 7, strokes: [[[0.12, 0.1], [0.3, 0.1], [0.5, 0.11], [0.45, 0.25], [0.38, 0.4], [0.32, 0.55]]] },
+    ];
+    await mkdir(OUTPUT, { recursive: true });
+    for (const { digit, strokes } of cases) {
+      await clearPad();
+      const before = await predictions();
+      await draw(strokes);
+      expect(await predictionAfter(before), `drawn ${digit}`).toBe(digit);
+      const preview = await page.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('#preview')!;
+        const d = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+        let ink = 0;
+        for (let i = 0; i < d.length; i += 4) ink += d[i]! > 128 ? 1 : 0;
+        return { width: c.width, ink };
+      });
+      expect(preview.width).toBe(28);
+      expect(preview.ink).toBeGreaterThan(10);
+      if (digit === 7) await page.screenshot({ path: join(OUTPUT, 'screenshot.png') });
+    }
+    const bars = await page.locator('#bars li .value').allTextContents();
+    expect(bars).toHaveLength(10);
+    expect(bars.reduce((s, v) => s + Number.parseInt(v, 10), 0)).toBeGreaterThanOrEqual(95);
+  });
+
+  it('reads uploaded PNGs of real test digits, dark on light and on a transparent background', async () => {
+    for (const index of [0, 1, 2, 3, 4]) {
+      const label = mnist.test.labels[index]!;
+      expect(await uploadPng(`test-${index}.png`, mnistPng(mnist.test, index, 'dark-on-light')), `test image ${index}`).toBe(label);
+      expect(await uploadPng(`test-${index}-alpha.png`, mnistPng(mnist.test, index, 'transparent')), `test image ${index} (alpha)`).toBe(label);
+    }
+  });
+
+  it('reports bad inputs clearly and keeps working', async () => {
+    await page.setInputFiles('#image-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+    await expect.poll(() => message().getAttribute('data-kind')).toBe('error');
+    expect(await message().textContent()).toMatch(/notes\.txt.*not an image/);
+
+    await page.fill('#model-url', new URL('models/missing/model.json', server.url).href);
+    await page.click('#url-form button[type="submit"]');
+    await expect.poll(() => message().textContent()).toMatch(/Could not load .*missing\/model\.json/);
+    expect(await message().getAttribute('data-kind')).toBe('error');
+
+    await dropFiles([{ name: 'shopping-list.txt', bytes: Buffer.from('eggs, milk'), type: 'text/plain' }]);
+    await expect.poll(() => message().textContent()).toMatch(/shopping-list\.txt.*not a model/);
+    await dropFiles([{ name: 'fake.h5', bytes: Buffer.from('this is not HDF5 at all') }]);
+    await expect.poll(() => message().textContent()).toMatch(/fake\.h5/);
+    expect(await message().getAttribute('data-kind')).toBe('error');
+
+    expect(await page.locator('#model-name').textContent()).toContain('default model');
+    const label = mnist.test.labels[7]!;
+    expect(await uploadPng('still-works.png', mnistPng(mnist.test, 7, 'dark-on-light'))).toBe(label);
+  });
+
+  it('loads a Keras .h5 convnet dropped on the page', async () => {
+    const bytes = await readFile(KERAS_FIXTURE);
+    await dropFiles([{ name: 'tfkeras2.6.0_mnist_convnet.full.h5', bytes }]);
+    await expect.poll(() => page.locator('#model-name').textContent(), { timeout: 30_000 }).toContain('convnet');
+  });
+
+  /** Reads an image with the active model; an error shown in the page fails at once. */
+  async function readOrFail(name: string, png: Buffer): Promise<number> {
+    const before = await predictions();
+    await page.setInputFiles('#image-file', { name, mimeType: 'image/png', buffer: png });
+    await page.waitForFunction((n) => (window as any).digitsApp.predictions > n || document.querySelector('#message')?.getAttribute('data-kind') === 'error', before);
+    expect(await message().getAttribute('data-kind'), (await message().textContent()) ?? '').toBe('info');
+    return Number(await page.locator('#top-digit').textContent());
+  }
+
+  // Known gap, reported: @digits/model's predictProbabilities feeds [n, 784] to every model, and
+  // this convnet's input is [28, 28, 1]. When the library reshapes, this starts passing: drop `.fails`.
+  it.fails('predicts with the dropped Keras convnet: test images and a drawn 0', async () => {
+    for (const index of [0, 1, 2]) {
+      expect(await readOrFail(`keras-${index}.png`, mnistPng(mnist.test, index, 'dark-on-light'))).toBe(mnist.test.labels[index]);
+    }
+    await clearPad();
+    const before = await predictions();
+    await draw([ellipse(0.45, 0.5, 0.22, 0.33)]);
+    expect(await predictionAfter(before)).toBe(0);
+  });
+
+  it('trains the MLP for an epoch in the page with live charts, and stops a longer run', async () => {
+    await page.click('#tab-train');
+    await page.check('input[name="arch"][value="mlp"]');
+    await page.selectOption('#train-count', '2000');
+    await page.fill('#train-epochs', '1');
+    await page.click('#train-start');
+    await expect.poll(() => page.locator('#train-status').textContent(), { timeout: 60_000 }).toMatch(/^Done/);
+    const lossPoints = Number(await page.locator('#loss-chart polyline[data-series="loss"]').getAttribute('data-count'));
+    expect(lossPoints).toBe(Math.ceil(1800 / 64)); // 2000 images less 10% validation, batches of 64
+    expect(await page.locator('#acc-chart polyline[data-series="val_accuracy"]').getAttribute('data-count')).toBe('1');
+    expect(await page.locator('#epoch-log li').count()).toBe(1);
+    const accuracy = Number(await page.locator('#train-status').getAttribute('data-accuracy'));
+    expect(accuracy).toBeGreaterThan(0.6);
+    expect(await page.locator('#model-name').textContent()).toContain('trained here');
+
+    // Stop: a long run, stopped after a few batches; the partly trained model becomes active.
+    await page.selectOption('#train-count', '10000');
+    await page.fill('#train-epochs', '5');
+    await page.click('#train-start');
+    await page.waitForFunction(() => Number(document.querySelector('#loss-chart polyline')?.getAttribute('data-count') ?? 0) >= 3, null, {
+      timeout: 60_000,
+    });
+    // The page stays responsive while training: timers keep firing.
+    const longestGap = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let last = performance.now();
+          let longest = 0;
+          const timer = setInterval(() => {
+            const now = performance.now();
+            longest = Math.max(longest, now - last);
+            last = now;
+          }, 20);
+          setTimeout(() => {
+            clearInterval(timer);
+            resolve(longest);
+          }, 1500);
+        }),
+    );
+    expect(longestGap).toBeLessThan(500);
+    await page.click('#train-stop');
+    await expect.poll(() => page.locator('#train-status').textContent(), { timeout: 60_000 }).toMatch(/^Stopped/);
+    const stoppedAt = Number(await page.locator('#loss-chart polyline[data-series="loss"]').getAttribute('data-count'));
+    expect(stoppedAt).toBeLessThan(Math.ceil(9000 / 64)); // stopped within the first of five epochs
+    expect(await page.locator('#epoch-log li').count()).toBe(0);
+    expect(await page.locator('#model-name').textContent()).toMatch(/MLP trained here.*stopped/);
+    expect(await page.locator('#train-start').isEnabled()).toBe(true);
+
+    await page.click('#tab-draw');
+    const before = await predictions();
+    await uploadPng('after-training.png', mnistPng(mnist.test, 0, 'dark-on-light'));
+    expect(await predictions()).toBeGreaterThan(before);
+  });
+
+  it('works offline once loaded (service worker), and fits a phone-sized screen', async () => {
+    // The worker precaches the whole build, then claims the page.
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+    await browser.context.setOffline(true);
+    try {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+      expect(await page.locator('#model-name').textContent()).toContain('default model');
+      const label = mnist.test.labels[3]!;
+      expect(await uploadPng('offline.png', mnistPng(mnist.test, 3, 'transparent'))).toBe(label);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(OUTPUT, 'phone.png'), fullPage: false });
+    } finally {
+      await browser.context.setOffline(false);
+      await page.setViewportSize({ width: 1100, height: 1000 });
+    }
+  });
+
+  it('raised no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

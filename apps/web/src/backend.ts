@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import { DigitsError } from '@digits/mnist-data';
+import { registerBackendProvider, selectBackend, type BackendChoice } from '@digits/model';
+// The wasm binaries are emitted into the build (hashed), so the app works offline and from any host.
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+/** Software WebGL (SwiftShader...) is skipped by 'auto' but can be asked for by name. */
+let softwareWebglAllowed = false;
+
+const unavailable = (message: string) => new DigitsError('BACKEND_UNAVAILABLE', message);
+
+/** Runs a tiny op: a backend that initialises but cannot compute is no use. */
+async function probe(name: string): Promise<void> {
+  const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
+  const value = (await sum.data())[0];
+  sum.dispose();
+  if (value !== 3) throw unavailable(`${name} gave a wrong result`);
+}
+
+// The browser's GPU backends, tried by selectBackend('auto') before @digits/model's wasm and cpu.
+registerBackendProvider({
+  name: 'webgpu',
+  description: 'WebGPU',
+  autoBefore: 'wasm',
+  async activate() {
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    if (!gpu) throw unavailable('this browser has no WebGPU');
+    if (!(await gpu.requestAdapter().catch(() => null))) throw unavailable('no WebGPU adapter (GPU disabled or blocklisted)');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) throw unavailable('the webgpu backend failed to start');
+    await probe('webgpu');
+    return 'WebGPU';
+  },
+});
+registerBackendProvider({
+  name: 'webgl',
+  description: 'WebGL',
+  autoBefore: 'wasm',
+  async activate() {
+    const renderer = webglRenderer();
+    if (renderer === null) throw unavailable('no WebGL context (GPU disabled or blocklisted)');
+    if (!softwareWebglAllowed && /swiftshader|llvmpipe|softpipe|software/i.test(renderer)) {
+      throw unavailable(`WebGL runs in software here (${renderer}), slower than WebAssembly`);
+    }
+    if (!(await tf.setBackend('webgl'))) throw unavailable('the webgl backend failed to start');
+    await probe('webgl');
+    return 'WebGL';
+  },
+});
+
+/** The WebGL renderer's name (e.g. 'ANGLE (..., SwiftShader ...)'), or null without WebGL. */
+function webglRenderer(): string | null {
+  const canvas = document.createElement('canvas');
+  const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+  if (!gl) return null;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return renderer;
+}
+
+/**
+ * Picks the fastest backend that works here: WebGPU, WebGL (on a real GPU), WebAssembly, then
+ * plain JS.
+ * `?backend=wasm` (or webgl, webgpu, cpu) in the page URL asks for one.
+ */
+export async function chooseBackend(forced?: string | null): Promise<BackendChoice> {
+  const wasmPaths = {
+    'tfjs-backend-wasm.wasm': wasmPlain,
+    'tfjs-backend-wasm-simd.wasm': wasmSimd,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+  };
+  if (forced && forced !== 'auto') {
+    softwareWebglAllowed = forced === 'webgl';
+    try {
+      return await selectBackend(forced, { wasmPaths });
+    } catch (error) {
+      const auto = await selectBackend('auto', { wasmPaths });
+      return { ...auto, skipped: [`${forced} (asked for): ${(error as Error).message}`, ...auto.skipped] };
+    }
+  }
+  return selectBackend('auto', { wasmPaths });
+}

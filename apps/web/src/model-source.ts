@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+import { DigitsError } from '@digits/mnist-data';
+import { importKeras, loadModel, loadWithHandler, type ModelCard } from '@digits/model-io';
+
+export interface ActiveModel {
+  model: tf.LayersModel;
+  card?: ModelCard | undefined;
+  /** What the header shows: where the model came from. */
+  label: string;
+}
+
+export const DEFAULT_MODEL_URL = './models/default/model.json';
+
+export async function modelFromUrl(url: string, label = url): Promise<ActiveModel> {
+  const href = new URL(url, document.baseURI).href;
+  // tfjs-core registers its http(s) loader as a module side effect that Vite 8's bundler drops
+  // (tf.io.getLoadHandlers then finds none), so http(s) URLs get tfjs's http handler directly.
+  const { model, card } = /^https?:/i.test(href) ? await loadWithHandler(tf.io.http(href), href) : await loadModel(href);
+  return { model, card, label };
+}
+
+const KERAS_FILE = /\.(h5|hdf5|keras)$/i;
+
+/**
+ * Files picked or dropped as a model: one Keras file (.h5 / .keras), or a tfjs model directory's
+ * files (model.json + weight shards, optionally its model card).
+ */
+export async function modelFromFiles(files: File[]): Promise<ActiveModel> {
+  const keras = files.find((f) => KERAS_FILE.test(f.name));
+  if (keras) {
+    const model = await importKeras(new Uint8Array(await keras.arrayBuffer()), { fileName: keras.name });
+    return { model, label: keras.name };
+  }
+  if (files.some((f) => f.name.endsWith('.json'))) {
+    // tfjs's browserFiles handler wants model.json first, then its weight files.
+    const ordered = [...files].sort((a, b) => Number(b.name.endsWith('.json')) - Number(a.name.endsWith('.json')));
+    const { model, card } = await loadModel(ordered);
+    return { model, card, label: files.map((f) => f.name).join(', ') };
+  }
+  throw new DigitsError(
+    'UNSUPPORTED_FORMAT',
+    'is not a model: expected a Keras .h5 / .keras file, or a tfjs model.json with its .bin weight files.',
+    { file: files.map((f) => f.name).join(', ') },
+  );
+}

@@ -1,0 +1,62 @@
+import { isDigitsError, normalize, preprocessImage, type RawImage } from '@digits/mnist-data';
+import { predictClasses, predictProbabilities } from '@digits/model';
+import type { ActiveModel } from './model-source';
+
+export interface Reading {
+  /** The 784 values (0..1, white ink on black) the model received. */
+  pixels: Float32Array;
+  probabilities: Float32Array;
+  digit: number;
+}
+
+/** Holds the active model and reads images with it through the shared MNIST-style preprocessing. */
+export class Predictor {
+  private active: ActiveModel | null = null;
+  private readonly listeners = new Set<(active: ActiveModel) => void>();
+
+  get current(): ActiveModel | null {
+    return this.active;
+  }
+
+  use(next: ActiveModel, { dispose = true } = {}): void {
+    const previous = this.active;
+    this.active = next;
+    if (dispose && previous && previous.model !== next.model) previous.model.dispose();
+    for (const listener of this.listeners) listener(next);
+  }
+
+  onChange(listener: (active: ActiveModel) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** One prediction on a blank input: compiles the backend's kernels before the visitor draws. */
+  warmUp(): void {
+    if (this.active) predictProbabilities(this.active.model, new Float32Array(784));
+  }
+
+  /** Returns null for a blank image (nothing to read yet). */
+  read(image: RawImage): Reading | null {
+    if (!this.active) return null;
+    let pixels: Float32Array;
+    try {
+      pixels = preprocessImage(image).pixels;
+    } catch (error) {
+      if (isDigitsError(error, 'NO_INK')) return null;
+      throw error;
+    }
+    const probabilities = predictProbabilities(this.active.model, pixels);
+    return { pixels, probabilities, digit: argmax(probabilities) };
+  }
+
+  /** Predicted classes for MNIST images (n*784 bytes). */
+  classify(images: Uint8Array): Int32Array {
+    if (!this.active) return new Int32Array(0);
+    return predictClasses(this.active.model, normalize(images));
+  }
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if ((values[i] ?? 0) > (values[best] ?? 0)) best = i;
+  return best;
+}

@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs';
+import { isDigitsError, takeFirst, type Dataset } from '@digits/mnist-data';
+import { countParameters, createCnn, createMlp, evaluate, train, type EpochLog } from '@digits/model';
+import { LineChart, type Series } from './line-chart';
+import { showError } from './messages';
+import type { Predictor } from './predictor';
+
+const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
+
+/** Test images used to score a model trained in the page (fast enough on any backend). */
+const EVAL_IMAGES = 2000;
+
+/**
+ * The Train view: builds the tutorial MLP or the CNN, trains it on the subset the visitor picked
+ * with live per-batch charts, and hands the result to the predictor when done or stopped.
+ */
+export class TrainView {
+  private controller: AbortController | null = null;
+  private readonly lossChart = new LineChart($<SVGSVGElement>('#loss-chart'), { xLabel: 'batch', yMin: 0 });
+  private readonly accChart = new LineChart($<SVGSVGElement>('#acc-chart'), { xLabel: 'batch', yMin: 0, yMax: 1 });
+  private readonly status = $<HTMLParagraphElement>('#train-status');
+  private readonly startButton = $<HTMLButtonElement>('#train-start');
+  private readonly stopButton = $<HTMLButtonElement>('#train-stop');
+
+  constructor(
+    private readonly predictor: Predictor,
+    private readonly dataset: () => Promise<Dataset>,
+  ) {
+    $<HTMLFormElement>('#train-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.run();
+    });
+    this.stopButton.addEventListener('click', () => {
+      this.controller?.abort();
+      this.status.textContent = 'Stopping after this batch…';
+    });
+  }
+
+  private async run(): Promise<void> {
+    if (this.controller) return;
+    const arch = ($<HTMLInputElement>('input[name="arch"]:checked').value as 'mlp' | 'cnn') ?? 'mlp';
+    const count = Number($<HTMLSelectElement>('#train-count').value);
+    const epochs = clampInt($<HTMLInputElement>('#train-epochs').value, 1, 50, 3);
+    const batchSize = clampInt($<HTMLInputElement>('#train-batch').value, 8, 1024, 64);
+    const controller = new AbortController();
+    this.controller = controller;
+    this.startButton.disabled = true;
+    this.stopButton.disabled = false;
+    this.stopButton.focus();
+    $<HTMLOListElement>('#epoch-log').replaceChildren();
+
+    const loss: Series = { name: 'loss', color: '#c2410c', points: [] };
+    const valLoss: Series = { name: 'val_loss', color: '#1d3557', points: [] };
+    const acc: Series = { name: 'accuracy', color: '#c2410c', points: [] };
+    const valAcc: Series = { name: 'val_accuracy', color: '#1d3557', points: [] };
+    const redraw = () => {
+      this.lossChart.render([loss, valLoss]);
+      this.accChart.render([acc, valAcc]);
+    };
+    redraw();
+
+    let model: tf.Sequential | null = null;
+    const backend = tf.getBackend();
+    try {
+      if (arch === 'cnn' && backend === 'wasm') {
+        // tfjs's WebAssembly backend has no convolution gradient kernels (Conv2DBackpropFilter...):
+        // the CNN trains on the plain JS backend; its weights move back to wasm afterwards.
+        await tf.setBackend('cpu');
+        this.showBackend();
+      }
+      this.status.textContent = 'Loading the MNIST training images…';
+      const data = await this.dataset();
+      const trainSplit = takeFirst(data.train, Math.min(count, data.train.count));
+      model = arch === 'mlp' ? createMlp({ seed: 1 }) : createCnn({ seed: 1 });
+      const name = arch === 'mlp' ? 'tutorial MLP' : 'CNN';
+      this.status.textContent = `Training the ${name} (${countParameters(model).toLocaleString()} parameters) on ${trainSplit.count} images…`;
+      let batchesPerEpoch = 1;
+      let seen = 0;
+      let lastDraw = 0;
+      const started = performance.now();
+      const history = await train(model, trainSplit, {
+        epochs,
+        batchSize,
+        seed: 1,
+        validationSplit: 0.1,
+        signal: controller.signal,
+        onBatchEnd: (batch, batches, logs) => {
+          batchesPerEpoch = batches;
+          seen++;
+          if (typeof logs.loss === 'number') loss.points.push({ x: seen, y: logs.loss });
+          const a = logs.acc;
+          if (typeof a === 'number') acc.points.push({ x: seen, y: a });
+          if (performance.now() - lastDraw > 150) {
+            lastDraw = performance.now();
+            redraw();
+            this.status.textContent = `Training the ${name}: batch ${batch + 1} of ${batches}…`;
+          }
+        },
+        onEpochEnd: async (log: EpochLog) => {
+          const x = log.epoch * batchesPerEpoch;
+          if (log.val_loss !== undefined) valLoss.points.push({ x, y: log.val_loss });
+          if (log.val_acc !== undefined) valAcc.points.push({ x, y: log.val_acc });
+          redraw();
+          const item = document.createElement('li');
+          item.textContent = `epoch ${log.epoch}: loss ${log.loss.toFixed(4)}, accuracy ${(log.acc * 100).toFixed(1)}%` +
+            (log.val_acc !== undefined ? `, validation accuracy ${(log.val_acc * 100).toFixed(1)}%` : '') +
+            ` (${log.seconds.toFixed(1)} s)`;
+          $<HTMLOListElement>('#epoch-log').append(item);
+          await tf.nextFrame();
+        },
+      });
+      redraw();
+      const stopped = controller.signal.aborted;
+      await this.restoreBackend(backend);
+      await this.finish(model, name, data, stopped, history.epochs.length, performance.now() - started);
+      model = null;
+    } catch (error) {
+      if (isDigitsError(error, 'ABORTED') && model) {
+        redraw();
+        await this.restoreBackend(backend);
+        const data = await this.dataset();
+        await this.finish(model, arch === 'mlp' ? 'tutorial MLP' : 'CNN', data, true, valLoss.points.length, 0);
+        model = null;
+      } else {
+        this.status.textContent = 'Training failed.';
+        showError(error, 'Training failed');
+      }
+    } finally {
+      await this.restoreBackend(backend);
+      model?.dispose();
+      this.controller = null;
+      this.startButton.disabled = false;
+      this.stopButton.disabled = true;
+    }
+  }
+
+  private async restoreBackend(backend: string): Promise<void> {
+    if (tf.getBackend() === backend) return;
+    await tf.setBackend(backend);
+    this.showBackend();
+  }
+
+  private showBackend(): void {
+    const label = document.querySelector<HTMLElement>('#backend');
+    if (label) label.textContent = tf.getBackend() === 'cpu' ? 'cpu (training the CNN)' : tf.getBackend();
+  }
+
+  private async finish(model: tf.Sequential, name: string, data: Dataset, stopped: boolean, epochs: number, ms: number): Promise<void> {
+    const { accuracy } = await evaluate(model, takeFirst(data.test, EVAL_IMAGES));
+    this.predictor.use({
+      model,
+      label: `${name} trained here (${epochs} epoch${epochs === 1 ? '' : 's'}${stopped ? ', stopped' : ''})`,
+      card: undefined,
+    });
+    this.status.dataset.accuracy = String(accuracy);
+    this.status.textContent =
+      `${stopped ? 'Stopped' : 'Done'}${ms ? ` in ${(ms / 1000).toFixed(1)} s` : ''}: accuracy ${(accuracy * 100).toFixed(1)}% on ${EVAL_IMAGES} test images. ` +
+      'This model is now active: switch to Draw to try it.';
+  }
+}
+
+function clampInt(value: string, min: number, max: number, fallback: number): number {
+  const n = Math.round(Number(value));
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}
