@@ -22,11 +22,14 @@ typedef struct {
   int32_t classes;           // real units of the last layer
   int32_t in_dim[MAXL];      // rows of W[l]: the input size (784) for l = 0, stride[l-1] after
   int32_t stride[MAXL];      // padded units of layer l (columns of W[l])
+  int32_t ld[MAXL];          // row pitch of W[l], its gradients and moments, and of layer l's activations
+  int32_t ldt[MAXL];         // row pitch of WT[l]
   uint32_t drop_threshold[MAXL]; // dropout after hidden layer l: drop when hash >> 8 < threshold (0: none)
   float drop_scale[MAXL];    // 1 / (1 - rate)
-  float *W[MAXL];            // in_dim[l] x stride[l], row-major
+  float *W[MAXL];            // in_dim[l] x stride[l], row-major with pitch ld[l] (padded so that rows
+                             // do not all map to the same cache sets)
   float *b[MAXL];            // stride[l]
-  float *WT[MAXL];           // stride[l] x in_dim[l] (kept for l >= 1)
+  float *WT[MAXL];           // stride[l] x in_dim[l], pitch ldt[l] (kept for l >= 1)
 } Net;
 
 typedef struct {
@@ -222,13 +225,13 @@ static inline uint32_t hash1(uint32_t x) {
 // so that it does not depend on how many threads share the batch.
 static void relu_dropout(const Job *job, int l, float *Z) {
   const Net *net = job->net;
-  int n = net->stride[l];
+  int n = net->stride[l], pitch = net->ld[l];
   uint32_t threshold = job->training ? net->drop_threshold[l] : 0;
   v128_t zero = wasm_f32x4_splat(0);
   v128_t scale = wasm_f32x4_splat(net->drop_scale[l]);
   v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
   for (int r = 0; r < job->rows; r++) {
-    float *z = Z + r * n;
+    float *z = Z + r * pitch;
     if (!threshold) {
       for (int k = 0; k < n; k += 4) wasm_v128_store(z + k, wasm_f32x4_max(wasm_v128_load(z + k), zero));
       continue;
@@ -249,7 +252,7 @@ static void relu_dropout(const Job *job, int l, float *Z) {
 // [1e-7, 1 - 1e-7]), and delta = (p - onehot) / batch, zero where the clip cuts the gradient.
 static void softmax_xent(Job *job, int l) {
   const Net *net = job->net;
-  int n = net->stride[l], c = net->classes;
+  int n = net->stride[l], pitch = net->ld[l], c = net->classes;
   float *Z = job->act[l];
   float *D = job->delta[l];
   float loss = 0;
@@ -257,7 +260,7 @@ static void softmax_xent(Job *job, int l) {
   const float eps = 1e-7f;
   float inv_batch = 1.0f / (float)job->batch;
   for (int r = 0; r < job->rows; r++) {
-    float *z = Z + r * n;
+    float *z = Z + r * pitch;
     float mx = z[0];
     int arg = 0;
     for (int k = 1; k < c; k++) if (z[k] > mx) { mx = z[k]; arg = k; }
@@ -273,7 +276,7 @@ static void softmax_xent(Job *job, int l) {
     float clipped = pt < eps ? eps : (pt > 1.0f - eps ? 1.0f - eps : pt);
     loss -= log_f(clipped);
     if (job->training) {
-      float *d = D + r * n;
+      float *d = D + r * pitch;
       int live = pt >= eps && pt <= 1.0f - eps;
       for (int k = 0; k < n; k++) d[k] = 0;
       if (live) {
@@ -291,8 +294,8 @@ static void forward(Job *job) {
   int L = net->layers;
   bytes_to_csr(job, job->csr_ptr[0], job->csr_idx[0], job->csr_val[0]);
   for (int l = 0; l < L; l++) {
-    if (l > 0) dense_to_csr(job->rows, net->stride[l - 1], job->act[l - 1], net->stride[l - 1], job->csr_ptr[l], job->csr_idx[l], job->csr_val[l]);
-    spmm(job->rows, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], net->W[l], net->stride[l], job->act[l], net->stride[l], net->stride[l], net->b[l]);
+    if (l > 0) dense_to_csr(job->rows, net->stride[l - 1], job->act[l - 1], net->ld[l - 1], job->csr_ptr[l], job->csr_idx[l], job->csr_val[l]);
+    spmm(job->rows, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], net->W[l], net->ld[l], job->act[l], net->ld[l], net->stride[l], net->b[l]);
     if (l < L - 1) relu_dropout(job, l, job->act[l]);
   }
   softmax_xent(job, L - 1);
@@ -304,29 +307,31 @@ static void backward(Job *job) {
   const Net *net = job->net;
   int L = net->layers, rows = job->rows;
   for (int l = L - 1; l >= 0; l--) {
-    int n = net->stride[l], in = net->in_dim[l];
+    int n = net->stride[l], pitch = net->ld[l], in = net->in_dim[l];
     float *D = job->delta[l];
     // bias gradient: column sums
     for (int k = 0; k < n; k += 4) {
       v128_t s = wasm_f32x4_splat(0);
-      for (int r = 0; r < rows; r++) s = wasm_f32x4_add(s, wasm_v128_load(D + r * n + k));
+      for (int r = 0; r < rows; r++) s = wasm_f32x4_add(s, wasm_v128_load(D + r * pitch + k));
       wasm_v128_store(job->gb[l] + k, s);
     }
     // weight gradient: input^T x delta
     csr_transpose(rows, in, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], job->t_ptr, job->t_idx, job->t_val, job->t_count);
-    spmm(in, job->t_ptr, job->t_idx, job->t_val, D, n, job->gW[l], n, n, 0);
+    spmm(in, job->t_ptr, job->t_idx, job->t_val, D, pitch, job->gW[l], pitch, n, 0);
     if (l == 0) break;
     // delta of the layer below: (delta x W^T) where that layer's output was positive, times the dropout scale
-    int m = net->stride[l - 1];
-    dense_to_csr(rows, n, D, n, job->t_ptr, job->t_idx, job->t_val);
+    int m = net->stride[l - 1], mpitch = net->ld[l - 1];
+    dense_to_csr(rows, n, D, pitch, job->t_ptr, job->t_idx, job->t_val);
     float *Dn = job->delta[l - 1];
-    spmm(rows, job->t_ptr, job->t_idx, job->t_val, net->WT[l], m, Dn, m, m, 0);
+    spmm(rows, job->t_ptr, job->t_idx, job->t_val, net->WT[l], net->ldt[l], Dn, mpitch, m, 0);
     const float *A = job->act[l - 1];
     v128_t scale = wasm_f32x4_splat(net->drop_scale[l - 1]);
     v128_t zero = wasm_f32x4_splat(0);
-    for (int i = 0; i < rows * m; i += 4) {
-      v128_t live = wasm_f32x4_gt(wasm_v128_load(A + i), zero);
-      wasm_v128_store(Dn + i, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(Dn + i), scale), live));
+    for (int r = 0; r < rows; r++) {
+      for (int k = r * mpitch; k < r * mpitch + m; k += 4) {
+        v128_t live = wasm_f32x4_gt(wasm_v128_load(A + k), zero);
+        wasm_v128_store(Dn + k, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(Dn + k), scale), live));
+      }
     }
   }
 }
@@ -357,14 +362,14 @@ static void adam_range(const AdamJob *a, float *w, float *m, float *v, const flo
   }
 }
 
-// WT[:, r0:r1] = W[r0:r1, :]^T (W is in x n, WT is n x ldt), in 4x4 blocks.
-static void transpose_rows(const float *W, int n, int r0, int r1, float *WT, int ldt) {
+// WT[:, r0:r1] = W[r0:r1, :n]^T (W has pitch ld, WT pitch ldt), in 4x4 blocks.
+static void transpose_rows(const float *W, int n, int ld, int r0, int r1, float *WT, int ldt) {
   int k = r0;
   for (; k + 4 <= r1; k += 4) {
-    const float *w = W + k * n;
+    const float *w = W + k * ld;
     for (int j = 0; j < n; j += 4) {
-      v128_t a = wasm_v128_load(w + j), b = wasm_v128_load(w + n + j);
-      v128_t c = wasm_v128_load(w + 2 * n + j), d = wasm_v128_load(w + 3 * n + j);
+      v128_t a = wasm_v128_load(w + j), b = wasm_v128_load(w + ld + j);
+      v128_t c = wasm_v128_load(w + 2 * ld + j), d = wasm_v128_load(w + 3 * ld + j);
       v128_t t0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
       v128_t t2 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
       float *o = WT + j * ldt + k;
@@ -375,16 +380,16 @@ static void transpose_rows(const float *W, int n, int r0, int r1, float *WT, int
     }
   }
   for (; k < r1; k++)
-    for (int j = 0; j < n; j++) WT[j * ldt + k] = W[k * n + j];
+    for (int j = 0; j < n; j++) WT[j * ldt + k] = W[k * ld + j];
 }
 
 __attribute__((export_name("run_adam"))) void run_adam(const AdamJob *a) {
   const Net *net = a->net;
   for (int l = 0; l < net->layers; l++) {
-    int n = net->stride[l], in = net->in_dim[l];
+    int n = net->stride[l], ld = net->ld[l], in = net->in_dim[l];
     int r0 = (int)((long)in * a->part / a->parts), r1 = (int)((long)in * (a->part + 1) / a->parts);
-    adam_range(a, net->W[l] + r0 * n, a->mW[l] + r0 * n, a->vW[l] + r0 * n, a->gW0[l] + r0 * n, (r1 - r0) * n);
-    if (l > 0) transpose_rows(net->W[l], n, r0, r1, net->WT[l], in);
+    adam_range(a, net->W[l] + r0 * ld, a->mW[l] + r0 * ld, a->vW[l] + r0 * ld, a->gW0[l] + r0 * ld, (r1 - r0) * ld);
+    if (l > 0) transpose_rows(net->W[l], n, ld, r0, r1, net->WT[l], net->ldt[l]);
     int c0 = (n / 4) * a->part / a->parts * 4, c1 = (n / 4) * (a->part + 1) / a->parts * 4;
     adam_range(a, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, a->gb0[l] + c0, c1 - c0);
   }
@@ -392,5 +397,5 @@ __attribute__((export_name("run_adam"))) void run_adam(const AdamJob *a) {
 
 // Rebuilds W^T from W (after weights were loaded).
 __attribute__((export_name("transpose_weights"))) void transpose_weights(const Net *net) {
-  for (int l = 1; l < net->layers; l++) transpose_rows(net->W[l], net->stride[l], 0, net->in_dim[l], net->WT[l], net->in_dim[l]);
+  for (int l = 1; l < net->layers; l++) transpose_rows(net->W[l], net->stride[l], net->ld[l], 0, net->in_dim[l], net->WT[l], net->ldt[l]);
 }

@@ -55,6 +55,8 @@ class Layout {
 }
 
 const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
+/** Row pitch for a row of n floats: padded by a cache line when rows would alias in the cache sets. */
+const pitch = (n: number) => ((n * 4) % 256 === 0 ? n + 16 : n);
 
 interface EngineParts {
   exports: Exports;
@@ -62,6 +64,7 @@ interface EngineParts {
   workers: EngineWorker[];
   threads: number;
   strides: number[];
+  pitches: number[];
   inDims: number[];
   rowsPerThread: number;
   net: number;
@@ -106,6 +109,7 @@ export class Engine {
     const threads = shared ? Math.max(1, Math.min(config.threads, batchSize)) : 1;
     const rows = Math.ceil(batchSize / threads);
     const strides = shape.units.map(roundUp4);
+    const pitches = strides.map(pitch);
     const inDims = strides.map((_, l) => (l === 0 ? shape.inputSize : strides[l - 1]!));
     const maxIn = Math.max(...inDims);
     const maxWidth = Math.max(maxIn, ...strides);
@@ -113,15 +117,15 @@ export class Engine {
     const lay = new Layout();
     const net = lay.take(NET.size);
     const ctrl = lay.take(CTRL.size * 4);
-    const params = strides.map((n, l) => {
+    const params = pitches.map((n, l) => {
       const w = inDims[l]! * n * 4;
       return { W: lay.take(w), b: lay.take(n * 4), mW: lay.take(w), mb: lay.take(n * 4), vW: lay.take(w), vb: lay.take(n * 4) };
     });
-    const WT = strides.map((n, l) => (l > 0 ? lay.take(inDims[l]! * n * 4) : 0));
+    const WT = strides.map((n, l) => (l > 0 ? lay.take(pitch(inDims[l]!) * n * 4) : 0));
     // gradients: one block per thread, same internal offsets
     const gradOffsets: { gW: number; gb: number }[] = [];
     let gradBytes = 0;
-    strides.forEach((n, l) => {
+    pitches.forEach((n, l) => {
       const gW = gradBytes;
       gradBytes += Math.ceil((inDims[l]! * n * 4) / 64) * 64;
       gradOffsets.push({ gW, gb: gradBytes });
@@ -135,8 +139,8 @@ export class Engine {
       const job = lay.take(JOB.size);
       const f = (bytes: number) => lay.take(bytes);
       jobFields[job] = {
-        act: strides.map((n) => f(rows * n * 4)),
-        delta: strides.map((n) => f(rows * n * 4)),
+        act: pitches.map((n) => f(rows * n * 4)),
+        delta: pitches.map((n) => f(rows * n * 4)),
         csr_ptr: strides.map(() => f((rows + 1) * 4)),
         csr_idx: inDims.map((k) => f(rows * k * 4)),
         csr_val: inDims.map((k) => f(rows * k * 4)),
@@ -170,6 +174,8 @@ export class Engine {
     setI(net, NET.classes, shape.units[L - 1]!);
     setI(net, NET.in_dim, inDims);
     setI(net, NET.stride, strides);
+    setI(net, NET.ld, pitches);
+    setI(net, NET.ldt, inDims.map(pitch));
     setI(
       net,
       NET.drop_threshold,
@@ -226,6 +232,7 @@ export class Engine {
       workers,
       threads,
       strides,
+      pitches,
       inDims,
       rowsPerThread: rows,
       net,
@@ -364,7 +371,7 @@ export class Engine {
     const f32 = this.f32;
     const base = this.p.params[l]![what] / 4;
     if (what === 'b' || what === 'mb' || what === 'vb') return f32.slice(base, base + units);
-    const n = this.p.strides[l]!;
+    const n = this.p.pitches[l]!;
     const out = new Float32Array(realIn * units);
     for (let k = 0; k < realIn; k++) out.set(f32.subarray(base + k * n, base + k * n + units), k * units);
     return out;
@@ -377,7 +384,7 @@ export class Engine {
       f32.set(values.subarray(0, units), base);
       return;
     }
-    const n = this.p.strides[l]!;
+    const n = this.p.pitches[l]!;
     for (let k = 0; k < realIn; k++) f32.set(values.subarray(k * units, (k + 1) * units), base + k * n);
   }
 

@@ -23,6 +23,8 @@ export const NET = offsets([
   ['classes', 1],
   ['in_dim', L],
   ['stride', L],
+  ['ld', L],
+  ['ldt', L],
   ['drop_threshold', L],
   ['drop_scale', L],
   ['W', L],

