@@ -14,7 +14,7 @@ import { serveStatic } from '../e2e/static-server';
 
 const dist = resolve(dirname(fileURLToPath(import.meta.url)), '../dist');
 const RUNS = Number(process.env.DIGITS_BENCH_RUNS ?? 3);
-const kB = (n: number) => `${(n / 1024).toFixed(1)} kB`;
+const kB = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 async function sizes(): Promise<void> {
   const assets = join(dist, 'assets');
@@ -40,8 +40,9 @@ async function sizes(): Promise<void> {
 async function timings(): Promise<void> {
   const server = await serveStatic(dist, '/bench/');
   try {
-    for (const backend of ['auto', 'wasm', 'cpu']) {
+    for (const backend of (process.env.DIGITS_BENCH_BACKENDS ?? 'auto,wasm,cpu').split(',')) {
       const ready: number[] = [];
+      const stages: string[] = [];
       const drawn: number[] = [];
       let used = '';
       for (let run = 0; run < RUNS; run++) {
@@ -66,6 +67,8 @@ async function timings(): Promise<void> {
           }
           used = state.backend;
           ready.push(state.readyMs);
+          const dom = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd);
+          stages.push(`DOM ready ${dom.toFixed(0)}, backend ${state.backendMs.toFixed(0)}, model ${state.modelMs.toFixed(0)}, warm-up done ${state.readyMs.toFixed(0)}`);
           const box = (await page.locator('#pad').boundingBox())!;
           await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
           const t0 = await page.evaluate(() => performance.now());
@@ -82,6 +85,7 @@ async function timings(): Promise<void> {
         `backend ${backend} -> ${used}: first prediction ${median(ready).toFixed(0)} ms after navigation start ` +
           `(median of ${RUNS}: ${ready.map((x) => x.toFixed(0)).join(', ')}); pen down to prediction ${median(drawn).toFixed(0)} ms`,
       );
+      for (const line of stages) console.log(`  ${line} (ms)`);
     }
   } finally {
     await server.close();

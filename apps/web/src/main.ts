@@ -26,7 +26,8 @@ let uploaded: RawImage | null = null;
 
 // What the end-to-end tests (and curious visitors in the console) can look at.
 // readyMs: from navigation start until the first prediction (a warm-up on a blank input) is done.
-const appState = { backend: '', readyMs: NaN, predictions: 0, tensors: () => tf.memory().numTensors };
+// backendMs / modelMs: when the backend was up and the default model loaded (same clock).
+const appState = { backend: '', backendMs: NaN, modelMs: NaN, readyMs: NaN, predictions: 0, tensors: () => tf.memory().numTensors };
 (window as unknown as { digitsApp: typeof appState }).digitsApp = appState;
 
 /** Predicts and shows the result; false when it failed (the message says why). */
@@ -162,10 +163,12 @@ new TrainView(predictor, loadMnistAssets);
 async function start(): Promise<void> {
   const choice = await chooseBackend(new URLSearchParams(location.search).get('backend'));
   appState.backend = choice.backend;
+  appState.backendMs = performance.now();
   const backendLabel = $<HTMLElement>('#backend');
   backendLabel.textContent = choice.backend;
   backendLabel.title = [choice.reason, ...choice.skipped.map((line) => `skipped ${line}`)].join('\n');
   await switchModel(() => modelFromUrl(DEFAULT_MODEL_URL, 'default model (tutorial MLP)'), 'the default model');
+  appState.modelMs = performance.now();
   predictor.warmUp();
   appState.readyMs = performance.now();
   clearMessage();
