@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatherBatch, takeFirst, type Dataset, type Split } from '@digits/mnist-data';
@@ -201,5 +203,22 @@ describe('engine training', () => {
     }
     await session.dispose();
     model.dispose();
+  });
+});
+
+describe('engine worker threads', () => {
+  const child = (mode: 'dispose' | 'leak') =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@digits/source', fileURLToPath(new URL('./test-utils/exit-child.ts', import.meta.url)), mode], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it.each(['dispose', 'leak'] as const)('never keep the process alive (%s)', (mode) => {
+    const run = child(mode);
+    expect(run.error).toBeUndefined(); // a hanging child would be killed by the timeout
+    expect(run.status).toBe(0);
+    const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { threads: number | string; loss: number };
+    expect(line.threads).toBe(mode === 'leak' ? 2 : 'disposed');
+    expect(line.loss).toBeGreaterThan(0);
   });
 });

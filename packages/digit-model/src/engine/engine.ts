@@ -42,7 +42,9 @@ function compile(shared: boolean): Promise<WebAssembly.Module> {
 }
 
 const PAGE = 65536;
-const SPIN = 20000;
+// Polls before sleeping in Atomics.wait: long enough for a sibling finishing its share, short
+// enough not to steal a busy machine's cores.
+const SPIN = 2000;
 
 /** A bump allocator over byte offsets; everything is allocated up front, once. */
 class Layout {

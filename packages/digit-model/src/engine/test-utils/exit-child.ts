@@ -1,0 +1,17 @@
+// Child process for the worker-shutdown test: trains one small epoch on two engine threads, then
+// disposes the session or (argv[2] === 'leak') forgets it. Either way the process must exit alone.
+import * as tf from '@tensorflow/tfjs';
+import { createMlp } from '../../models';
+import { configureEngine, engineTrainer, type EngineSession } from '../session';
+
+await tf.setBackend('cpu');
+configureEngine({ threads: 2 });
+const model = createMlp({ hiddenUnits: [16], seed: 1 });
+const session = engineTrainer.begin({ model, batchSize: 8, seed: 1, backend: 'cpu' }) as EngineSession;
+const images = new Uint8Array(32 * 784).map((_, i) => (i * 7) % 256);
+const labels = new Uint8Array(32).map((_, i) => i % 10);
+const result = await session.trainEpoch({
+  epoch: 1, images, labels, pixels: 784, order: Uint32Array.from({ length: 32 }, (_, i) => i), batchSize: 8, onBatchEnd() {},
+});
+if (process.argv[2] !== 'leak') await session.dispose();
+console.log(JSON.stringify({ threads: session.engineInfo?.threads ?? 'disposed', loss: result.loss }));
