@@ -213,7 +213,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(await predictionAfter(before)).toBe(0);
   });
 
-  it('trains the MLP for an epoch in the page with live charts, and stops a longer run', async () => {
+  it('trains the MLP for an epoch in the page with live charts, and stops a CNN run', async () => {
     await page.click('#tab-train');
     await page.check('input[name="arch"][value="mlp"]');
     await page.selectOption('#train-count', '2000');
@@ -228,7 +228,8 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(accuracy).toBeGreaterThan(0.6);
     expect(await page.locator('#model-name').textContent()).toContain('trained here');
 
-    // Stop: a long run, stopped after a few batches; the partly trained model becomes active.
+    // Stop: a long CNN run, stopped after a few batches; the partly trained model becomes active.
+    await page.check('input[name="arch"][value="cnn"]');
     await page.selectOption('#train-count', '10000');
     await page.fill('#train-epochs', '5');
     await page.click('#train-start');
@@ -258,7 +259,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     const stoppedAt = Number(await page.locator('#loss-chart polyline[data-series="loss"]').getAttribute('data-count'));
     expect(stoppedAt).toBeLessThan(Math.ceil(9000 / 64)); // stopped within the first of five epochs
     expect(await page.locator('#epoch-log li').count()).toBe(0);
-    expect(await page.locator('#model-name').textContent()).toMatch(/MLP trained here.*stopped/);
+    expect(await page.locator('#model-name').textContent()).toMatch(/CNN trained here.*stopped/);
     expect(await page.locator('#train-start').isEnabled()).toBe(true);
 
     await page.click('#tab-draw');

@@ -60,14 +60,7 @@ export class TrainView {
     redraw();
 
     let model: tf.Sequential | null = null;
-    const backend = tf.getBackend();
     try {
-      if (arch === 'cnn' && backend === 'wasm') {
-        // tfjs's WebAssembly backend has no convolution gradient kernels (Conv2DBackpropFilter...):
-        // the CNN trains on the plain JS backend; its weights move back to wasm afterwards.
-        await tf.setBackend('cpu');
-        this.showBackend();
-      }
       this.status.textContent = 'Loading the MNIST training images…';
       const data = await this.dataset();
       const trainSplit = takeFirst(data.train, Math.min(count, data.train.count));
@@ -111,13 +104,11 @@ export class TrainView {
       });
       redraw();
       const stopped = controller.signal.aborted;
-      await this.restoreBackend(backend);
       await this.finish(model, name, data, stopped, history.epochs.length, performance.now() - started);
       model = null;
     } catch (error) {
       if (isDigitsError(error, 'ABORTED') && model) {
         redraw();
-        await this.restoreBackend(backend);
         const data = await this.dataset();
         await this.finish(model, arch === 'mlp' ? 'tutorial MLP' : 'CNN', data, true, valLoss.points.length, 0);
         model = null;
@@ -126,23 +117,11 @@ export class TrainView {
         showError(error, 'Training failed');
       }
     } finally {
-      await this.restoreBackend(backend);
       model?.dispose();
       this.controller = null;
       this.startButton.disabled = false;
       this.stopButton.disabled = true;
     }
-  }
-
-  private async restoreBackend(backend: string): Promise<void> {
-    if (tf.getBackend() === backend) return;
-    await tf.setBackend(backend);
-    this.showBackend();
-  }
-
-  private showBackend(): void {
-    const label = document.querySelector<HTMLElement>('#backend');
-    if (label) label.textContent = tf.getBackend() === 'cpu' ? 'cpu (training the CNN)' : tf.getBackend();
   }
 
   private async finish(model: tf.Sequential, name: string, data: Dataset, stopped: boolean, epochs: number, ms: number): Promise<void> {
