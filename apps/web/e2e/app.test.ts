@@ -157,7 +157,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(bars.reduce((s, v) => s + Number.parseInt(v, 10), 0)).toBeGreaterThanOrEqual(95);
   });
 
-  it('reads uploaded PNGs of real test digits, dark on light and on a transparent background', async () => {
+  it('reads uploaded and dropped PNGs of real test digits, dark on light and on a transparent background', async () => {
     const tensors = () => page.evaluate(() => (window as any).digitsApp.tensors() as number);
     const tensorsBefore = await tensors();
     for (const index of [0, 1, 2, 3, 4]) {
@@ -166,6 +166,10 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
       expect(await uploadPng(`test-${index}-alpha.png`, mnistPng(mnist.test, index, 'transparent')), `test image ${index} (alpha)`).toBe(label);
     }
     expect(await tensors()).toBe(tensorsBefore); // predictions leak no tensors
+
+    const before = await predictions();
+    await dropFiles([{ name: 'dropped.png', bytes: mnistPng(mnist.test, 6, 'dark-on-light', 6), type: 'image/png' }]);
+    expect(await predictionAfter(before)).toBe(mnist.test.labels[6]);
   });
 
   it('reports bad inputs clearly and keeps working', async () => {
