@@ -209,7 +209,10 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(await uploadPng('by-files.png', mnistPng(mnist.test, 9, 'transparent'))).toBe(mnist.test.labels[9]);
   });
 
-  it('loads a Keras .h5 convnet dropped on the page', async () => {
+  it('loads a Keras .h5 convnet dropped on the page (and a Keras 3 .keras file)', async () => {
+    const keras3 = await readFile(resolve(KERAS_FIXTURE, '../keras3.11.1_mnist_cnn.keras'));
+    await dropFiles([{ name: 'keras3.11.1_mnist_cnn.keras', bytes: keras3 }]);
+    await expect.poll(() => page.locator('#model-name').textContent(), { timeout: 30_000 }).toContain('.keras');
     const bytes = await readFile(KERAS_FIXTURE);
     await dropFiles([{ name: 'tfkeras2.6.0_mnist_convnet.full.h5', bytes }]);
     await expect.poll(() => page.locator('#model-name').textContent(), { timeout: 30_000 }).toContain('convnet');
