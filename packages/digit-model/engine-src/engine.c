@@ -23,13 +23,13 @@ typedef struct {
   int32_t in_dim[MAXL];      // rows of W[l]: the input size (784) for l = 0, stride[l-1] after
   int32_t stride[MAXL];      // padded units of layer l (columns of W[l])
   int32_t ld[MAXL];          // row pitch of W[l], its gradients and moments, and of layer l's activations
-  int32_t ldt[MAXL];         // row pitch of WT[l]
   uint32_t drop_threshold[MAXL]; // dropout after hidden layer l: drop when hash >> 8 < threshold (0: none)
   float drop_scale[MAXL];    // 1 / (1 - rate)
   float *W[MAXL];            // in_dim[l] x stride[l], row-major with pitch ld[l] (padded so that rows
                              // do not all map to the same cache sets)
   float *b[MAXL];            // stride[l]
-  float *WT[MAXL];           // stride[l] x in_dim[l], pitch ldt[l] (kept for l >= 1)
+  float *Wp[MAXL];           // W[l] packed in panels of 32 columns (see `panel`), for the products
+  float *WTp[MAXL];          // W[l]^T (stride[l] x in_dim[l]) packed the same way (kept for l >= 1)
 } Net;
 
 typedef struct {
@@ -127,6 +127,24 @@ SPMM_BLOCK(8)
 SPMM_BLOCK(4)
 SPMM_BLOCK(2)
 SPMM_BLOCK(1)
+
+// A matrix with K rows "packed in panels": columns [32p, 32p + 32) are stored contiguously as K rows
+// of min(32, ncols - 32p) floats starting at 32p * K, so that a panel streams through the caches
+// (row-major rows of a power-of-two width would all land in the same cache sets).
+static inline int panel_width(int ncols, int j) { return ncols - j < 32 ? ncols - j : 32; }
+
+// C = A x B with B packed in panels of K rows; ncols is a multiple of 4
+static void spmm_packed(int rows, const int32_t *ptr, const int32_t *idx, const float *val, const float *Bp, int K,
+                        float *C, int ldc, int ncols, const float *init) {
+  for (int j = 0; j < ncols; j += 32) {
+    int w = panel_width(ncols, j), q = 0;
+    const float *B = Bp + j * K;
+    if (w == 32) { spmm_block8(rows, ptr, idx, val, B, 32, C + j, ldc, init ? init + j : 0); continue; }
+    if (q + 16 <= w) { spmm_block4(rows, ptr, idx, val, B + q, w, C + j + q, ldc, init ? init + j + q : 0); q += 16; }
+    if (q + 8 <= w) { spmm_block2(rows, ptr, idx, val, B + q, w, C + j + q, ldc, init ? init + j + q : 0); q += 8; }
+    if (q + 4 <= w) { spmm_block1(rows, ptr, idx, val, B + q, w, C + j + q, ldc, init ? init + j + q : 0); q += 4; }
+  }
+}
 
 // ncols is a multiple of 4; column blocks outermost so that B's block stays in cache over the rows
 static void spmm(int rows, const int32_t *ptr, const int32_t *idx, const float *val, const float *B, int ldb,
@@ -295,7 +313,7 @@ static void forward(Job *job) {
   bytes_to_csr(job, job->csr_ptr[0], job->csr_idx[0], job->csr_val[0]);
   for (int l = 0; l < L; l++) {
     if (l > 0) dense_to_csr(job->rows, net->stride[l - 1], job->act[l - 1], net->ld[l - 1], job->csr_ptr[l], job->csr_idx[l], job->csr_val[l]);
-    spmm(job->rows, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], net->W[l], net->ld[l], job->act[l], net->ld[l], net->stride[l], net->b[l]);
+    spmm_packed(job->rows, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], net->Wp[l], net->in_dim[l], job->act[l], net->ld[l], net->stride[l], net->b[l]);
     if (l < L - 1) relu_dropout(job, l, job->act[l]);
   }
   softmax_xent(job, L - 1);
@@ -323,7 +341,7 @@ static void backward(Job *job) {
     int m = net->stride[l - 1], mpitch = net->ld[l - 1];
     dense_to_csr(rows, n, D, pitch, job->t_ptr, job->t_idx, job->t_val);
     float *Dn = job->delta[l - 1];
-    spmm(rows, job->t_ptr, job->t_idx, job->t_val, net->WT[l], net->ldt[l], Dn, mpitch, m, 0);
+    spmm_packed(rows, job->t_ptr, job->t_idx, job->t_val, net->WTp[l], n, Dn, mpitch, m, 0);
     const float *A = job->act[l - 1];
     v128_t scale = wasm_f32x4_splat(net->drop_scale[l - 1]);
     v128_t zero = wasm_f32x4_splat(0);
@@ -362,40 +380,51 @@ static void adam_range(const AdamJob *a, float *w, float *m, float *v, const flo
   }
 }
 
-// WT[:, r0:r1] = W[r0:r1, :n]^T (W has pitch ld, WT pitch ldt), in 4x4 blocks.
-static void transpose_rows(const float *W, int n, int ld, int r0, int r1, float *WT, int ldt) {
+// Rows [r0, r1) of W (in x n, pitch ld): into Wp (packed, in rows) and, when WTp is given, into
+// WTp = W^T (n x in, packed, n rows) in 4x4 blocks. r0 is a multiple of 4.
+static void pack_rows(const float *W, int n, int ld, int in, int r0, int r1, float *Wp, float *WTp) {
+  for (int k = r0; k < r1; k++)
+    for (int j = 0; j < n; j += 4) wasm_v128_store(Wp + (j - j % 32) * in + k * panel_width(n, j - j % 32) + j % 32, wasm_v128_load(W + k * ld + j));
+  if (!WTp) return;
   int k = r0;
   for (; k + 4 <= r1; k += 4) {
     const float *w = W + k * ld;
+    float *o = WTp + (k - k % 32) * n + k % 32;  // column k of W^T lives in panel k / 32
+    int pw = panel_width(in, k - k % 32);
     for (int j = 0; j < n; j += 4) {
       v128_t a = wasm_v128_load(w + j), b = wasm_v128_load(w + ld + j);
       v128_t c = wasm_v128_load(w + 2 * ld + j), d = wasm_v128_load(w + 3 * ld + j);
       v128_t t0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
       v128_t t2 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
-      float *o = WT + j * ldt + k;
-      wasm_v128_store(o, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
-      wasm_v128_store(o + ldt, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
-      wasm_v128_store(o + 2 * ldt, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
-      wasm_v128_store(o + 3 * ldt, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+      float *row = o + j * pw;
+      wasm_v128_store(row, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+      wasm_v128_store(row + pw, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+      wasm_v128_store(row + 2 * pw, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+      wasm_v128_store(row + 3 * pw, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
     }
   }
-  for (; k < r1; k++)
-    for (int j = 0; j < n; j++) WT[j * ldt + k] = W[k * ld + j];
+  for (; k < r1; k++) {
+    float *o = WTp + (k - k % 32) * n + k % 32;
+    int pw = panel_width(in, k - k % 32);
+    for (int j = 0; j < n; j++) o[j * pw] = W[k * ld + j];
+  }
 }
 
 __attribute__((export_name("run_adam"))) void run_adam(const AdamJob *a) {
   const Net *net = a->net;
   for (int l = 0; l < net->layers; l++) {
     int n = net->stride[l], ld = net->ld[l], in = net->in_dim[l];
-    int r0 = (int)((long)in * a->part / a->parts), r1 = (int)((long)in * (a->part + 1) / a->parts);
+    // rows split in multiples of 4 (the 4x4 transposes); the last share takes any remainder
+    int r0 = in / 4 * a->part / a->parts * 4, r1 = a->part + 1 == a->parts ? in : in / 4 * (a->part + 1) / a->parts * 4;
     adam_range(a, net->W[l] + r0 * ld, a->mW[l] + r0 * ld, a->vW[l] + r0 * ld, a->gW0[l] + r0 * ld, (r1 - r0) * ld);
-    if (l > 0) transpose_rows(net->W[l], n, ld, r0, r1, net->WT[l], net->ldt[l]);
+    pack_rows(net->W[l], n, ld, in, r0, r1, net->Wp[l], l > 0 ? net->WTp[l] : 0);
     int c0 = (n / 4) * a->part / a->parts * 4, c1 = (n / 4) * (a->part + 1) / a->parts * 4;
     adam_range(a, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, a->gb0[l] + c0, c1 - c0);
   }
 }
 
-// Rebuilds W^T from W (after weights were loaded).
-__attribute__((export_name("transpose_weights"))) void transpose_weights(const Net *net) {
-  for (int l = 1; l < net->layers; l++) transpose_rows(net->W[l], net->stride[l], net->ld[l], 0, net->in_dim[l], net->WT[l], net->ldt[l]);
+// Rebuilds the packed W and W^T from W (after weights were loaded).
+__attribute__((export_name("pack_weights"))) void pack_weights(const Net *net) {
+  for (int l = 0; l < net->layers; l++)
+    pack_rows(net->W[l], net->stride[l], net->ld[l], net->in_dim[l], 0, net->in_dim[l], net->Wp[l], l > 0 ? net->WTp[l] : 0);
 }

@@ -24,7 +24,7 @@ export interface EngineConfig {
 interface Exports {
   run_job(job: number): void;
   run_adam(adam: number): void;
-  transpose_weights(net: number): void;
+  pack_weights(net: number): void;
 }
 
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
@@ -123,7 +123,9 @@ export class Engine {
       const w = inDims[l]! * n * 4;
       return { W: lay.take(w), b: lay.take(n * 4), mW: lay.take(w), mb: lay.take(n * 4), vW: lay.take(w), vb: lay.take(n * 4) };
     });
-    const WT = strides.map((n, l) => (l > 0 ? lay.take(pitch(inDims[l]!) * n * 4) : 0));
+    // the products read W and W^T packed in panels of 32 columns
+    const Wp = strides.map((n, l) => lay.take(inDims[l]! * n * 4));
+    const WTp = strides.map((n, l) => (l > 0 ? lay.take(inDims[l]! * n * 4) : 0));
     // gradients: one block per thread, same internal offsets
     const gradOffsets: { gW: number; gb: number }[] = [];
     let gradBytes = 0;
@@ -177,7 +179,6 @@ export class Engine {
     setI(net, NET.in_dim, inDims);
     setI(net, NET.stride, strides);
     setI(net, NET.ld, pitches);
-    setI(net, NET.ldt, inDims.map(pitch));
     setI(
       net,
       NET.drop_threshold,
@@ -186,7 +187,8 @@ export class Engine {
     shape.dropout.forEach((rate, l) => (f32[(net + NET.drop_scale) / 4 + l] = 1 / (1 - rate)));
     setI(net, NET.W, params.map((p) => p.W));
     setI(net, NET.b, params.map((p) => p.b));
-    setI(net, NET.WT, WT);
+    setI(net, NET.Wp, Wp);
+    setI(net, NET.WTp, WTp);
     for (let t = 0; t < threads; t++) {
       const job = jobs[t]!;
       setI(job, JOB.net, net);
@@ -390,9 +392,9 @@ export class Engine {
     for (let k = 0; k < realIn; k++) f32.set(values.subarray(k * units, (k + 1) * units), base + k * n);
   }
 
-  /** Rebuilds the transposed kernels after `write`s. */
+  /** Rebuilds the packed copies of the kernels after `write`s. */
   commitWeights(): void {
-    this.p.exports.transpose_weights(this.p.net);
+    this.p.exports.pack_weights(this.p.net);
   }
 
   async dispose(): Promise<void> {

@@ -24,12 +24,12 @@ export const NET = offsets([
   ['in_dim', L],
   ['stride', L],
   ['ld', L],
-  ['ldt', L],
   ['drop_threshold', L],
   ['drop_scale', L],
   ['W', L],
   ['b', L],
-  ['WT', L],
+  ['Wp', L],
+  ['WTp', L],
 ] as const);
 
 export const JOB = offsets([
