@@ -12,14 +12,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '@digits/mnist-data/node';
 import { normalize, takeFirst, type Split } from '@digits/mnist-data';
-import { backendNames, createCnn, createMlp, registerBackendProvider, selectBackend, train } from '../src/index';
-import { webgpuProvider } from '../src/backends/webgpu';
+import { backendNames, createCnn, createMlp, selectBackend, train } from '../src/index';
 import { probeWebGpu, type WebGpuOptions } from '../src/backends/webgpu-probe';
 
 interface Run {
   backend: string;
   reason: string;
   model: 'mlp' | 'cnn';
+  /** What trained the batches ('tfjs' = the selected tfjs backend, or e.g. 'engine'). */
+  trainer?: string;
   epochs: number;
   secondsPerEpoch: number[];
   testAccuracy: number;
@@ -69,7 +70,6 @@ async function main(): Promise<void> {
     ...(dawn ? { dawnOptions: dawn.split(' ') } : {}),
     ...(featureLevel ? { featureLevel: featureLevel as 'compatibility' } : {}),
   };
-  if (!backendNames().includes('webgpu')) registerBackendProvider(webgpuProvider);
 
   console.log(`node ${process.version}, tfjs ${tf.version.tfjs}, ${new Date().toISOString()}`);
   console.log(`probeWebGpu: ${JSON.stringify(await probeWebGpu(webgpu))}`);
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   for (const backend of backends) {
     let choice;
     try {
-      choice = await selectBackend(backend, { webgpu, ...(wasmDir ? { wasmPaths: wasmDir } : {}) } as never);
+      choice = await selectBackend(backend, { webgpu, ...(wasmDir ? { wasmPaths: wasmDir } : {}) });
     } catch (error) {
       console.log(`${backend}: unavailable: ${(error as Error).message}`);
       runs.push({ backend, reason: '', model: 'mlp', epochs: 0, secondsPerEpoch: [], testAccuracy: NaN, error: (error as Error).message });
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
           signal: AbortSignal.timeout(maxSeconds * 1000),
           onEpochEnd: (log) => console.log(`  ${kind} epoch ${log.epoch}: ${log.seconds.toFixed(2)} s, loss ${log.loss.toFixed(4)}, acc ${log.acc.toFixed(4)}`),
         });
+        run.trainer = history.trainer;
         run.epochs = history.epochs.length;
         run.secondsPerEpoch = history.epochs.map((e) => e.seconds);
         if (history.stopped) run.stopped = history.stopped;
@@ -115,13 +116,13 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log('\n| backend | model | epochs | s/epoch (mean of epochs 2+) | test accuracy |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('\n| backend | trainer | model | epochs | s/epoch (mean of epochs 2+) | test accuracy |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const run of runs) {
     const steady = run.secondsPerEpoch.length > 1 ? run.secondsPerEpoch.slice(1) : run.secondsPerEpoch;
     const mean = steady.length ? (steady.reduce((a, b) => a + b, 0) / steady.length).toFixed(2) : '-';
     const note = run.error ? ` (error: ${run.error.split('\n')[0]})` : run.stopped ? ` (${run.stopped})` : '';
-    console.log(`| ${run.backend} | ${run.model} | ${run.epochs} | ${mean} | ${(run.testAccuracy * 100).toFixed(2)}%${note} |`);
+    console.log(`| ${run.backend} | ${run.trainer ?? '-'} | ${run.model} | ${run.epochs} | ${mean} | ${(run.testAccuracy * 100).toFixed(2)}%${note} |`);
   }
   const json = flag('json', '');
   if (json) {

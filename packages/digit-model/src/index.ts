@@ -10,3 +10,7 @@ export type { Trainer, TrainerContext, TrainerSession, EpochPlan } from './train
 export { selectBackend, registerBackendProvider, backendNames } from './backends/select';
 export type { BackendName, BackendChoice, BackendProvider, SelectBackendOptions } from './backends/select';
 export type { WasmOptions } from './backends/wasm';
+export { probeWebGpu } from './backends/webgpu-probe';
+export type { WebGpuProbe, WebGpuOptions, WebGpuAdapterInfo, WebGpuLimits } from './backends/webgpu-probe';
+export { setupWebGpuBackend, releaseWebGpuBackend } from './backends/webgpu';
+export type { WebGpuBackendInfo } from './backends/webgpu';

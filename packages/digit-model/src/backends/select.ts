@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { DigitsError, isDigitsError } from '@digits/mnist-data';
 import { isModuleNotFound, isNode } from './node-resolve';
 import { activateWasm, type WasmOptions } from './wasm';
+import { webgpuProvider } from './webgpu';
+import type { WebGpuOptions } from './webgpu-probe';
 
-export type BuiltinBackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BuiltinBackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'auto' | BuiltinBackendName | (string & {});
 
 export interface BackendChoice {
@@ -30,7 +32,10 @@ export interface BackendProvider {
   activate(options: SelectBackendOptions): Promise<string>;
 }
 
-export interface SelectBackendOptions extends WasmOptions {}
+export interface SelectBackendOptions extends WasmOptions {
+  /** For 'webgpu' (also in 'auto'): Dawn options, feature level, software adapters. */
+  webgpu?: WebGpuOptions;
+}
 
 type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 let nativeLoaded: NativePackage | undefined;
@@ -64,6 +69,7 @@ const BUILTIN: BackendProvider[] = [
     description: 'tfjs-node-gpu',
     activate: () => activateNative('@tensorflow/tfjs-node-gpu'),
   },
+  webgpuProvider,
   {
     name: 'tensorflow',
     description: 'tfjs-node',
@@ -96,7 +102,7 @@ export function registerBackendProvider(provider: BackendProvider): () => void {
   };
 }
 
-/** The order 'auto' tries: native GPU, native CPU, registered extras, wasm, cpu. */
+/** The order 'auto' tries: native GPU, WebGPU, native CPU, registered extras, wasm, cpu. */
 function autoOrder(): BackendProvider[] {
   const order: BackendProvider[] = [];
   for (const builtin of BUILTIN) {
@@ -110,8 +116,9 @@ export function backendNames(): string[] {
 }
 
 /**
- * Makes the named backend tfjs's active one. 'auto' tries tfjs-node-gpu, tfjs-node (both only if
- * installed), then wasm, then cpu, and reports why it skipped each one before the winner.
+ * Makes the named backend tfjs's active one. 'auto' tries tfjs-node-gpu, WebGPU (a hardware adapter
+ * only), tfjs-node (both tfjs-node packages only if installed), then wasm, then cpu, and reports why it
+ * skipped each one before the winner.
  */
 export async function selectBackend(name: BackendName = 'auto', options: SelectBackendOptions = {}): Promise<BackendChoice> {
   if (name !== 'auto') {

@@ -1,27 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { backendNames, registerBackendProvider, selectBackend } from './select';
-import { releaseWebGpuBackend, webgpuProvider } from './webgpu';
+import { backendNames, selectBackend } from './select';
+import { releaseWebGpuBackend } from './webgpu';
 import { probeWebGpu, type WebGpuOptions } from './webgpu-probe';
 
 /** 'auto' order with WebGPU: tfjs-node-gpu, then WebGPU (a usable adapter only), then the CPU paths. */
-const unregister = backendNames().includes('webgpu') ? () => {} : registerBackendProvider(webgpuProvider);
 process.env.EGL_PLATFORM ??= 'surfaceless';
 const SOFTWARE_GL: WebGpuOptions = { dawnOptions: ['backend=opengles'], featureLevel: 'compatibility' };
 const software = await probeWebGpu(SOFTWARE_GL);
 
 afterEach(() => releaseWebGpuBackend());
 afterAll(async () => {
-  unregister();
   await tf.setBackend('cpu');
 });
 
 const names = (skipped: string[]) => skipped.map((line) => line.slice(0, line.indexOf(':')));
 
 describe("selectBackend('auto') with webgpu", () => {
+  it('lists webgpu as a backend, right after tensorflow-gpu', () => {
+    expect(backendNames().slice(0, 3)).toEqual(['auto', 'tensorflow-gpu', 'webgpu']);
+  });
+
   it('tries webgpu right after tensorflow-gpu and skips it with the reason when the package is missing', async () => {
     const missing = Object.assign(new Error("Cannot find package 'webgpu'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    const choice = await selectBackend('auto', { webgpu: { importer: () => Promise.reject(missing) } } as never);
+    const choice = await selectBackend('auto', { webgpu: { importer: () => Promise.reject(missing) } });
     expect(names(choice.skipped).slice(0, 2)).toEqual(['tensorflow-gpu', 'webgpu']);
     expect(choice.skipped[1]).toBe('webgpu: webgpu package not installed (npm install webgpu)');
     expect(choice.name).not.toBe('webgpu');
@@ -42,9 +44,9 @@ describe("selectBackend('auto') with webgpu", () => {
   });
 
   it.runIf(software.available)('passes over a software adapter in auto, and uses it when allowed', async () => {
-    const skipping = await selectBackend('auto', { webgpu: SOFTWARE_GL } as never);
+    const skipping = await selectBackend('auto', { webgpu: SOFTWARE_GL });
     expect(skipping.skipped[1]).toMatch(/^webgpu: only a software WebGPU adapter was found \(.*llvmpipe/);
-    const using = await selectBackend('auto', { webgpu: { ...SOFTWARE_GL, allowSoftware: true } } as never);
+    const using = await selectBackend('auto', { webgpu: { ...SOFTWARE_GL, allowSoftware: true } });
     expect(using.name).toBe('webgpu');
     expect(using.backend).toBe('webgpu');
     expect(names(using.skipped)).toEqual(['tensorflow-gpu']);
@@ -53,7 +55,7 @@ describe("selectBackend('auto') with webgpu", () => {
 
   it("selectBackend('webgpu') fails with the reason instead of falling back", async () => {
     const missing = Object.assign(new Error("Cannot find package 'webgpu'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    await expect(selectBackend('webgpu', { webgpu: { importer: () => Promise.reject(missing) } } as never)).rejects.toMatchObject({
+    await expect(selectBackend('webgpu', { webgpu: { importer: () => Promise.reject(missing) } })).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
       message: 'webgpu package not installed (npm install webgpu)',
     });

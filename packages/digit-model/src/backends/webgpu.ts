@@ -154,12 +154,12 @@ export function releaseWebGpuBackend(): void {
 }
 
 /**
- * 'webgpu' for selectBackend: in 'auto' it comes right after tfjs-node-gpu, before the CPU paths,
- * and is skipped (with the probe's reason) unless a hardware adapter with the needed limits is found.
+ * 'webgpu' for selectBackend (a built-in there): in 'auto' it comes right after tfjs-node-gpu, before
+ * the CPU paths, and is skipped (with the probe's reason) unless a hardware adapter with the needed
+ * limits is found.
  */
 export const webgpuProvider: BackendProvider = {
   name: BACKEND,
   description: 'WebGPU',
-  autoBefore: 'tensorflow',
-  activate: async (options) => (await setupWebGpuBackend((options as { webgpu?: WebGpuOptions }).webgpu)).reason,
+  activate: async (options) => (await setupWebGpuBackend(options.webgpu)).reason,
 };
