@@ -75,7 +75,7 @@ describe('mistakes about files (exit code 1, the file named)', () => {
   });
 
   it('a backend that is not installed', async () => {
-    expectOneLineError(await run('predict', '--index', '0', '--backend', 'tensorflow'), 1, /@tensorflow\/tfjs-node is not installed .*\[BACKEND_UNAVAILABLE\]$/);
+    expectOneLineError(await run('train', '--limit', '100', '--backend', 'tensorflow'), 1, /@tensorflow\/tfjs-node is not installed .*\[BACKEND_UNAVAILABLE\]$/);
   });
 
   it('a file that is not an image', async () => {

@@ -10,22 +10,24 @@ import {
   type EpochLog,
   type History,
 } from '@digits/model';
-import { loadModel, saveModel, type ModelCard } from '@digits/model-io/node';
+import { saveModel, type ModelCard } from '@digits/model-io/node';
 import type { TrainFlags, TrainSettings } from '../commands/train';
 import { loadDataset } from '../data';
 import { EXIT_INTERRUPTED } from '../errors';
 import { HISTORY_FILES, writeHistoryFiles, writeHistoryPlots } from '../history';
 import { Output, formatNumber } from '../output';
 import { EpochProgress, formatEpochLine } from '../progress';
+import { openModel } from './open-model';
 
 export async function trainCommand(flags: TrainFlags, command: Command): Promise<void> {
   const out = new Output(flags.json);
-  // The backend first: weights loaded or created afterwards live on it.
-  const backend = await selectBackend(flags.backend);
+  // The backend before the weights are created (or loaded, when resuming), so they live on it.
+  const opened = flags.resume ? await openModel(flags.resume, flags.backend) : undefined;
+  const backend = opened?.backend ?? (await selectBackend(flags.backend));
   out.note(`Backend: ${backend.backend} - ${backend.reason}`);
   for (const line of backend.skipped) out.note(`  skipped ${line}`);
 
-  const resumed = flags.resume ? await loadCheckpoint(flags.resume) : undefined;
+  const resumed = opened && flags.resume ? checkpointState(flags.resume, opened.model, opened.card) : undefined;
   const settings = resumed ? resumedSettings(resumed.settings, flags, command) : pickSettings(flags);
   const dir = flags.resume ?? flags.out ?? `./models/digits-${settings.arch}`;
 
@@ -147,8 +149,11 @@ function modelCard(
   };
 }
 
-async function loadCheckpoint(dir: string): Promise<{ model: tf.LayersModel; settings: TrainSettings; history: EpochLog[] }> {
-  const { model, card } = await loadModel(dir);
+function checkpointState(
+  dir: string,
+  model: tf.LayersModel,
+  card: ModelCard | undefined,
+): { model: tf.LayersModel; settings: TrainSettings; history: EpochLog[] } {
   const training = card?.training as Partial<TrainSettings> | undefined;
   if (!training?.arch || !training.epochs || !training.batchSize || !Array.isArray(card?.history)) {
     throw new DigitsError('MODEL_INVALID', 'no training state in this model card: was it written by `digits train`?', { file: dir });
