@@ -181,23 +181,31 @@ describe('engine training', () => {
     expect(maxAbsDiff(a.w[0]!, c.w[0]!)).toBeGreaterThan(0);
   });
 
-  it('gives the same result on one thread (plain memory) as on two (shared memory), to float32 rounding', async () => {
-    const split = takeFirst(data.train, 512);
-    const run = async (threads: number) => {
-      configureEngine({ threads });
+  it('gives the same result whether the shards run on worker threads or one after another', async () => {
+    const split = takeFirst(data.train, 1024);
+    const run = async (settings: { threads: number; adaptive: boolean }) => {
+      configureEngine(settings);
       try {
         const model = createMlp({ hiddenUnits: [64, 64], seed: 3 });
-        const losses = await engineTrain(model, split, 128, 9, 1);
+        const losses = await engineTrain(model, split, 32, 9, 1);
         const w = weights(model);
         model.dispose();
         return { losses, w };
       } finally {
-        configureEngine({ threads: undefined });
+        configureEngine({ threads: undefined, adaptive: undefined });
       }
     };
-    const [one, two] = [await run(1), await run(2)];
-    one.losses.forEach((loss, i) => expect(loss).toBeCloseTo(two.losses[i]!, 5));
-    one.w.forEach((w, i) => expect(maxAbsDiff(w, two.w[i]!)).toBeLessThan(1e-4));
+    // adaptive: batches 0-7 on both threads, 8-15 on this one, then the faster: all bitwise equal
+    const [parallel, mixed, one] = [
+      await run({ threads: 2, adaptive: false }),
+      await run({ threads: 2, adaptive: true }),
+      await run({ threads: 1, adaptive: false }),
+    ];
+    expect(mixed.losses).toEqual(parallel.losses);
+    mixed.w.forEach((w, i) => expect(maxAbsDiff(w, parallel.w[i]!)).toBe(0));
+    // one shard instead of two sums the gradients in another order: equal to float32 rounding
+    one.losses.forEach((loss, i) => expect(loss).toBeCloseTo(parallel.losses[i]!, 5));
+    one.w.forEach((w, i) => expect(maxAbsDiff(w, parallel.w[i]!)).toBeLessThan(1e-4));
   });
 
   it('learns: > 85% on 1,000 test images after 6 epochs on 2,000 images', async () => {

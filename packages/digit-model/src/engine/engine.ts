@@ -98,17 +98,32 @@ export class Engine {
 
   private constructor(private readonly p: EngineParts) {}
 
-  /** Threads that share each batch (1 where the platform has no shared memory or workers). */
+  /** Shards of each batch (the threads asked for); all run on this thread when `parallel` is off. */
   get threads(): number {
     return this.p.threads;
   }
+
+  /** Whether worker threads can run the shards (shared memory and workers exist here). */
+  get hasWorkers(): boolean {
+    return this.p.workers.length > 0;
+  }
+
+  /**
+   * Run the shards on the worker threads (true, the default when there are workers) or one after
+   * another on this thread (false: faster when the cores are busy with other work, since every
+   * batch waits for the slowest thread). Results are identical either way.
+   */
+  parallel = true;
 
   static async create(config: EngineConfig): Promise<Engine> {
     const { shape, batchSize, samples } = config;
     const L = shape.units.length;
     if (L > MAX_LAYERS) throw new DigitsError('BAD_ARGUMENT', `the engine trains at most ${MAX_LAYERS} Dense layers`);
-    const shared = config.threads > 1 && threadsAvailable();
-    const threads = shared ? Math.max(1, Math.min(config.threads, batchSize)) : 1;
+    // Each batch is split into `threads` shards with their own gradients, summed in a fixed order,
+    // whether worker threads run them or this thread runs them one after another: the results do
+    // not depend on how many threads actually ran (see `parallel`).
+    const threads = Math.max(1, Math.min(config.threads, batchSize));
+    const shared = threads > 1 && threadsAvailable();
     const rows = Math.ceil(batchSize / threads);
     const strides = shape.units.map(roundUp4);
     const pitches = strides.map(pitch);
@@ -218,7 +233,7 @@ export class Engine {
 
     const workers: EngineWorker[] = [];
     try {
-      for (let t = 1; t < threads; t++) {
+      for (let t = 1; shared && t < threads; t++) {
         workers.push(
           startWorker({ module, memory, ctrl, job: jobs[t]!, adam: adamJobs[t]!, workers: threads - 1, spin: SPIN }),
         );
@@ -325,7 +340,7 @@ export class Engine {
     if (this.disposed) throw new DigitsError('BAD_ARGUMENT', 'the engine was disposed');
     const started = performance.now();
     const ctrl = new Int32Array(this.p.memory.buffer, this.p.ctrl, CTRL.size);
-    const workers = this.p.workers.length;
+    const workers = this.parallel ? this.p.workers.length : 0;
     if (workers > 0) {
       Atomics.store(ctrl, CTRL.done, 0);
       Atomics.store(ctrl, CTRL.cmd, cmd);
@@ -334,8 +349,11 @@ export class Engine {
     }
     let failure: unknown;
     try {
-      if (cmd === CMD.job) this.p.exports.run_job(this.p.jobs[0]!);
-      else this.p.exports.run_adam(this.p.adamJobs[0]!);
+      const mine = workers > 0 ? 1 : this.p.threads;
+      for (let t = 0; t < mine; t++) {
+        if (cmd === CMD.job) this.p.exports.run_job(this.p.jobs[t]!);
+        else this.p.exports.run_adam(this.p.adamJobs[t]!);
+      }
     } catch (error) {
       failure = error;
     }

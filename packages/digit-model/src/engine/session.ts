@@ -11,15 +11,27 @@ const YIELD_EVERY_MS = 50;
 export interface EngineSettings {
   /** Threads sharing each batch; default (or undefined): the available cores, at most 8. */
   threads?: number | undefined;
+  /**
+   * Time a few batches on all threads and a few on this thread alone at the start of each epoch, and
+   * keep the faster (on a busy machine, waiting for the slowest thread can cost more than the
+   * threads gain). Results are identical either way. Default true.
+   */
+  adaptive?: boolean | undefined;
 }
 
 const settings: EngineSettings = {};
 
 /** Changes how later engine sessions run (e.g. `{ threads: 1 }`). */
 export function configureEngine(next: EngineSettings): void {
-  if (next.threads === undefined) delete settings.threads;
-  else settings.threads = next.threads;
+  for (const key of ['threads', 'adaptive'] as const) {
+    if (!(key in next)) continue;
+    if (next[key] === undefined) delete settings[key];
+    else (settings as Record<string, unknown>)[key] = next[key];
+  }
 }
+
+/** Batches timed each way at the start of an epoch (the first of each is a warm-up). */
+const PROBE_BATCHES = 8;
 
 type Slot = 'W' | 'b';
 
@@ -39,8 +51,8 @@ export class EngineSession implements TrainerSession {
     this.inputs = spec.units.map((_, l) => (l === 0 ? spec.inputSize : spec.units[l - 1]!));
   }
 
-  /** The running engine (after the first epoch started): threads, timings. */
-  get engineInfo(): Pick<Engine, 'threads' | 'timings'> | undefined {
+  /** The running engine (after the first epoch started): threads, whether they run in parallel, timings. */
+  get engineInfo(): Pick<Engine, 'threads' | 'parallel' | 'timings'> | undefined {
     return this.engine;
   }
 
@@ -53,9 +65,18 @@ export class EngineSession implements TrainerSession {
     let correctSum = 0;
     let seen = 0;
     let lastYield = performance.now();
+    const adaptive = engine.hasWorkers && settings.adaptive !== false;
+    const probe = { parallel: 0, serial: 0 };
     for (let batch = 0, start = 0; start < n; batch++, start += plan.batchSize) {
       const size = Math.min(plan.batchSize, n - start);
+      if (adaptive && batch <= 2 * PROBE_BATCHES) {
+        engine.parallel = batch < PROBE_BATCHES || (batch === 2 * PROBE_BATCHES && probe.parallel <= probe.serial);
+      }
+      const started = performance.now();
       const { loss, correct } = engine.trainBatch(start, size, deriveSeed(this.context.seed, 4, plan.epoch, batch));
+      if (adaptive && batch % PROBE_BATCHES !== 0 && batch < 2 * PROBE_BATCHES) {
+        probe[batch < PROBE_BATCHES ? 'parallel' : 'serial'] += performance.now() - started;
+      }
       lossSum += loss;
       correctSum += correct;
       seen += size;
