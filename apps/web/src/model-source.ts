@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
-import { importKeras, loadModel, loadWithHandler, type ModelCard } from '@digits/model-io';
+import { importKeras, loadModel, type ModelCard } from '@digits/model-io';
 
 export interface ActiveModel {
   model: tf.LayersModel;
@@ -13,9 +13,7 @@ export const DEFAULT_MODEL_URL = './models/default/model.json';
 
 export async function modelFromUrl(url: string, label = url): Promise<ActiveModel> {
   const href = new URL(url, document.baseURI).href;
-  // tfjs-core registers its http(s) loader as a module side effect that Vite 8's bundler drops
-  // (tf.io.getLoadHandlers then finds none), so http(s) URLs get tfjs's http handler directly.
-  const { model, card } = /^https?:/i.test(href) ? await loadWithHandler(tf.io.http(href), href) : await loadModel(href);
+  const { model, card } = await loadModel(href);
   return { model, card, label };
 }
 
@@ -32,9 +30,7 @@ export async function modelFromFiles(files: File[]): Promise<ActiveModel> {
     return { model, label: keras.name };
   }
   if (files.some((f) => f.name.endsWith('.json'))) {
-    // tfjs's browserFiles handler wants model.json first, then its weight files.
-    const ordered = [...files].sort((a, b) => Number(b.name.endsWith('.json')) - Number(a.name.endsWith('.json')));
-    const { model, card } = await loadModel(ordered);
+    const { model, card } = await loadModel(files);
     return { model, card, label: files.map((f) => f.name).join(', ') };
   }
   throw new DigitsError(

@@ -84,8 +84,15 @@ export async function saveModel(model: tf.LayersModel, target: string | tf.io.IO
 
 /** Loads from a model.json URL, indexeddb://..., the files picked in a browser (model.json first), or an IOHandler. */
 export async function loadModel(source: string | tf.io.IOHandler | File[]): Promise<LoadedModel> {
-  if (Array.isArray(source)) return loadWithHandler(tf.io.browserFiles(source), source[0]?.name ?? 'files');
+  if (Array.isArray(source)) {
+    // tf.io.browserFiles wants model.json first; a file picker or a drop gives any order.
+    const files = [...source].sort((a, b) => Number(b.name.endsWith('.json')) - Number(a.name.endsWith('.json')));
+    return loadWithHandler(tf.io.browserFiles(files), files[0]?.name ?? 'files');
+  }
   if (typeof source !== 'string') return loadWithHandler(source, 'IOHandler');
+  // Called directly rather than looked up: tfjs registers its http router as a module side effect,
+  // which bundlers (Vite 8) drop, so getLoadHandlers finds nothing in a bundled app.
+  if (/^https?:\/\//i.test(source)) return loadWithHandler(tf.io.http(source), source);
   const [handler] = tf.io.getLoadHandlers(source);
   if (!handler) {
     throw new DigitsError('BAD_ARGUMENT', 'no load handler for this URL (use http(s)://.../model.json or indexeddb://; for a directory on Node import loadModel from @digits/model-io/node)', { file: source });
