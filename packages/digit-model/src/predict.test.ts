@@ -32,6 +32,13 @@ describe('predictProbabilities', () => {
     for (let i = 0; i < 50; i++) expect(probs[i]).toBeCloseTo(reference[i]!, 5);
   });
 
+  it('feeds a model with image-shaped input ([28, 28, 1], as Keras convnets take) the same pixels', () => {
+    // the same trained MLP behind a Flatten: it shares the MLP's weights
+    const image = tf.input({ shape: [28, 28, 1] });
+    const convnet = tf.model({ inputs: image, outputs: model.apply(tf.layers.flatten().apply(image)) as tf.SymbolicTensor });
+    expect(predictProbabilities(convnet, takeFirst(test, 20))).toEqual(predictProbabilities(model, takeFirst(test, 20)));
+  });
+
   it('leaks no tensors', () => {
     const before = tf.memory().numTensors;
     predictProbabilities(model, test);

@@ -13,6 +13,11 @@ function inputSize(model: tf.LayersModel): number {
   return shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
 }
 
+/** One sample's input shape, e.g. [784] for the MLP or [28, 28, 1] for a Keras convnet. */
+function sampleShape(model: tf.LayersModel): number[] {
+  return (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 1);
+}
+
 function outputSize(model: tf.LayersModel): number {
   const shape = model.outputs[0]?.shape ?? [];
   return shape[shape.length - 1] ?? 1;
@@ -52,6 +57,7 @@ async function predictProbabilitiesAsync(model: tf.LayersModel, x: Float32Array 
 
 function plan(model: tf.LayersModel, x: Float32Array | Split): { out: Float32Array; chunks: { run: () => tf.Tensor; offset: number }[] } {
   const size = inputSize(model);
+  const shape = sampleShape(model);
   const classes = outputSize(model);
   const n = isSplit(x) ? x.count : x.length / size;
   if (isSplit(x)) {
@@ -67,7 +73,7 @@ function plan(model: tf.LayersModel, x: Float32Array | Split): { out: Float32Arr
     const run = () =>
       tf.tidy(() => {
         const values = isSplit(x) ? gatherBatch(x, range(start, end), classes).x : x.subarray(start * size, end * size);
-        return model.apply(tf.tensor2d(values, [end - start, size]), { training: false }) as tf.Tensor;
+        return model.apply(tf.tensor(values, [end - start, ...shape]), { training: false }) as tf.Tensor;
       });
     chunks.push({ run, offset: start * classes });
   }

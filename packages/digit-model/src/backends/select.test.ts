@@ -6,7 +6,7 @@ import { backendNames, registerBackendProvider, selectBackend } from './select';
 const installed = async (pkg: string) => import(/* @vite-ignore */ pkg).then(() => true, () => false);
 
 describe('selectBackend', () => {
-  it("'auto' skips the tfjs-node packages that are not installed, saying so, and runs wasm", async () => {
+  it("'auto' skips the tfjs-node packages that are not installed, saying so, and runs the digits CPU engine", async () => {
     const choice = await selectBackend('auto');
     if (!(await installed('@tensorflow/tfjs-node-gpu')) && !(await installed('@tensorflow/tfjs-node'))) {
       expect(choice.skipped.find((s) => s.startsWith('tensorflow-gpu:'))).toMatch(
@@ -14,6 +14,10 @@ describe('selectBackend', () => {
       );
       expect(choice.skipped.find((s) => s.startsWith('tensorflow:'))).toMatch(/^tensorflow: @tensorflow\/tfjs-node is not installed/);
       expect(choice.name).not.toMatch(/^tensorflow/);
+      if (choice.name !== 'webgpu') {
+        expect(choice.name).toBe('engine');
+        expect(choice.reason).toMatch(/^digits CPU engine: MLP training in WebAssembly SIMD on \d threads?/);
+      }
     }
     expect(choice.backend).toBe(tf.getBackend());
     expect(choice.reason.length).toBeGreaterThan(0);
@@ -24,6 +28,14 @@ describe('selectBackend', () => {
     expect(choice).toMatchObject({ name: 'wasm', backend: 'wasm', skipped: [] });
     expect(choice.reason).toMatch(/WebAssembly SIMD with XNNPACK; digits kernels for BatchMatMul, Slice, Conv2DBackpropInput, MaxPoolGrad, Conv2DBackpropFilter$/);
     expect(tf.tidy(() => Array.from(tf.matMul([[1, 2]], [[3], [4]]).dataSync()))).toEqual([11]);
+  });
+
+  it('trains with the engine only while the engine backend is selected', async () => {
+    const { registeredTrainers } = await import('../trainer');
+    await selectBackend('engine');
+    expect(registeredTrainers().map((t) => t.name)).toContain('engine');
+    await selectBackend('wasm');
+    expect(registeredTrainers().map((t) => t.name)).not.toContain('engine');
   });
 
   it("'cpu' switches to the cpu backend", async () => {
@@ -40,7 +52,7 @@ describe('selectBackend', () => {
     }
     await expect(selectBackend('quantum')).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
-      message: expect.stringMatching(/unknown backend 'quantum'; choose one of: auto, tensorflow-gpu, (.+, )?tensorflow, wasm, cpu/),
+      message: expect.stringMatching(/unknown backend 'quantum'; choose one of: auto, tensorflow-gpu, (.+, )?tensorflow, engine, wasm, cpu/),
     });
   });
 
@@ -48,7 +60,7 @@ describe('selectBackend', () => {
     const off = registerBackendProvider({
       name: 'test-cpu',
       description: 'the cpu backend under another name',
-      autoBefore: 'wasm',
+      autoBefore: 'engine',
       activate: async () => {
         await tf.setBackend('cpu');
         return 'cpu, registered';
@@ -71,14 +83,14 @@ describe('selectBackend', () => {
     const off = registerBackendProvider({
       name: 'absent',
       description: 'a backend that is not there',
-      autoBefore: 'wasm',
+      autoBefore: 'engine',
       activate: async () => {
         throw new DigitsError('BACKEND_UNAVAILABLE', 'absent is not installed (npm install absent)');
       },
     });
     try {
       const choice = await selectBackend('auto');
-      if (choice.name === 'wasm') expect(choice.skipped).toContain('absent: absent is not installed (npm install absent)');
+      if (choice.name === 'engine') expect(choice.skipped).toContain('absent: absent is not installed (npm install absent)');
     } finally {
       off();
     }

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { DigitsError, isDigitsError } from '@digits/mnist-data';
 import { isModuleNotFound, isNode } from './node-resolve';
 import { activateWasm, type WasmOptions } from './wasm';
+import { disableEngineTraining, engineBackend } from '../engine/backend';
 import { webgpuProvider } from './webgpu';
 import type { WebGpuOptions } from './webgpu-probe';
 
-export type BuiltinBackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BuiltinBackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'engine' | 'wasm' | 'cpu';
 export type BackendName = 'auto' | BuiltinBackendName | (string & {});
 
 export interface BackendChoice {
@@ -75,6 +76,7 @@ const BUILTIN: BackendProvider[] = [
     description: 'tfjs-node',
     activate: () => activateNative('@tensorflow/tfjs-node'),
   },
+  engineBackend,
   { name: 'wasm', description: 'the wasm backend', activate: (options) => activateWasm(options) },
   {
     name: 'cpu',
@@ -102,7 +104,7 @@ export function registerBackendProvider(provider: BackendProvider): () => void {
   };
 }
 
-/** The order 'auto' tries: native GPU, WebGPU, native CPU, registered extras, wasm, cpu. */
+/** The order 'auto' tries: native GPU, WebGPU, native CPU, the digits CPU engine, wasm, cpu (registered extras where they ask). */
 function autoOrder(): BackendProvider[] {
   const order: BackendProvider[] = [];
   for (const builtin of BUILTIN) {
@@ -117,10 +119,12 @@ export function backendNames(): string[] {
 
 /**
  * Makes the named backend tfjs's active one. 'auto' tries tfjs-node-gpu, WebGPU (a hardware adapter
- * only), tfjs-node (both tfjs-node packages only if installed), then wasm, then cpu, and reports why it
- * skipped each one before the winner.
+ * only), tfjs-node (both tfjs-node packages only if installed), then the digits CPU engine (wasm for
+ * inference, the engine for MLP training), wasm, cpu, and reports why it skipped each one before the winner.
  */
 export async function selectBackend(name: BackendName = 'auto', options: SelectBackendOptions = {}): Promise<BackendChoice> {
+  // Only the 'engine' backend trains with the engine; its activate() turns it back on.
+  disableEngineTraining();
   if (name !== 'auto') {
     const provider = [...BUILTIN, ...extra].find((p) => p.name === name);
     if (!provider) {

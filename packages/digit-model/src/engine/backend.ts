@@ -24,12 +24,11 @@ export function engineThreads(): number {
 
 /**
  * The 'engine' backend: tfjs's wasm backend (with our kernel overrides) for prediction and
- * evaluation, and the digits CPU engine for training MLPs. Tried by 'auto' just before 'wasm'.
+ * evaluation, and the digits CPU engine for training MLPs. Built into selectBackend: 'auto' tries it just before 'wasm'.
  */
 export const engineBackend: BackendProvider = {
   name: 'engine',
   description: 'the digits CPU engine',
-  autoBefore: 'wasm',
   async activate(options) {
     const wasm = await activateWasm(options);
     enableEngineTraining();
