@@ -227,9 +227,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     return Number(await page.locator('#top-digit').textContent());
   }
 
-  // Known gap, reported: @digits/model's predictProbabilities feeds [n, 784] to every model, and
-  // this convnet's input is [28, 28, 1]. When the library reshapes, this starts passing: drop `.fails`.
-  it.fails('predicts with the dropped Keras convnet: test images and a drawn 0', async () => {
+  it('predicts with the dropped Keras convnet: test images and a drawn 0', async () => {
     for (const index of [0, 1, 2]) {
       expect(await readOrFail(`keras-${index}.png`, mnistPng(mnist.test, index, 'dark-on-light'))).toBe(mnist.test.labels[index]);
     }

@@ -19,25 +19,12 @@ async function probe(name: string): Promise<void> {
   if (value !== 3) throw unavailable(`${name} gave a wrong result`);
 }
 
-// The browser's GPU backends, tried by selectBackend('auto') before @digits/model's wasm and cpu.
-registerBackendProvider({
-  name: 'webgpu',
-  description: 'WebGPU',
-  autoBefore: 'wasm',
-  async activate() {
-    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-    if (!gpu) throw unavailable('this browser has no WebGPU');
-    if (!(await gpu.requestAdapter().catch(() => null))) throw unavailable('no WebGPU adapter (GPU disabled or blocklisted)');
-    await import('@tensorflow/tfjs-backend-webgpu');
-    if (!(await tf.setBackend('webgpu'))) throw unavailable('the webgpu backend failed to start');
-    await probe('webgpu');
-    return 'WebGPU';
-  },
-});
+// WebGPU is one of @digits/model's own backends (navigator.gpu here). WebGL joins the 'auto' order
+// before the digits CPU engine, on a real GPU only.
 registerBackendProvider({
   name: 'webgl',
   description: 'WebGL',
-  autoBefore: 'wasm',
+  autoBefore: 'engine',
   async activate() {
     const renderer = webglRenderer();
     if (renderer === null) throw unavailable('no WebGL context (GPU disabled or blocklisted)');

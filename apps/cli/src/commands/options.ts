@@ -24,7 +24,7 @@ export const MODEL_OPTION = ['--model <dir>', 'the model directory written by `d
 /** @digits/model's selectBackend checks the name; listing it here keeps tfjs out of `--help`. */
 export const BACKEND_OPTION = [
   '--backend <name>',
-  'tfjs backend: auto (the fastest that loads), tensorflow-gpu, tensorflow, wasm, cpu, or one registered with @digits/model',
+  'backend: auto (the fastest that loads), tensorflow-gpu, webgpu, tensorflow, engine (the digits CPU engine), wasm, cpu',
   'auto',
 ] as const;
 
