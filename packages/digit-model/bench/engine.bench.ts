@@ -11,8 +11,8 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { embeddedMnistDir, loadMnist } from '@digits/mnist-data/node';
 import { takeFirst } from '@digits/mnist-data';
-import { createMlp, evaluate, predictProbabilities, registerBackendProvider, selectBackend, train } from '../src/index';
-import { configureEngine, engineBackend, engineThreads } from '../src/engine/index';
+import { createMlp, evaluate, predictProbabilities, selectBackend, train } from '../src/index';
+import { configureEngine, engineThreads } from '../src/engine/index';
 import { TUTORIAL_EPOCH_GFLOP, machine, runTorchPeer, table } from './common';
 
 /** The same epoch without the first layer's input gradient, which nobody computes. */
@@ -58,7 +58,6 @@ if (wasmBatches > 0) {
   model.dispose();
 }
 
-registerBackendProvider(engineBackend);
 if (threads) configureEngine({ threads });
 const choice = await selectBackend('engine');
 console.log(`engine: ${choice.reason}`);
