@@ -16,7 +16,7 @@ export const MISCLASSIFIED_FILE = 'misclassified.png';
 export async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
   const out = new Output(flags.json);
   const { model, backend } = await openModel(flags.model, flags.backend);
-  out.note(`Backend: ${backend.backend} - ${backend.reason}`);
+  out.note(`Backend: ${backend.name} - ${backend.reason}`);
   const data = await loadDataset(flags.dataset);
   const test = flags.limit ? takeFirst(data.test, flags.limit) : data.test;
 

@@ -32,7 +32,7 @@ export async function predictCommand(files: string[], flags: PredictFlags): Prom
   // tfjs loads only now, so that mistakes in the inputs are reported at once
   const [{ openModel }, { predictProbabilities }] = await Promise.all([import('./open-model'), import('@digits/model')]);
   const { model, backend } = await openModel(flags.model, flags.backend);
-  out.note(`Backend: ${backend.backend} - ${backend.reason}`);
+  out.note(`Backend: ${backend.name} - ${backend.reason}`);
   const batch = new Float32Array(inputs.length * 784);
   inputs.forEach((input, i) => batch.set(input.pixels, i * 784));
   const probabilities = predictProbabilities(model, batch);

@@ -24,7 +24,7 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
   // The backend before the weights are created (or loaded, when resuming), so they live on it.
   const opened = flags.resume ? await openModel(flags.resume, flags.backend) : undefined;
   const backend = opened?.backend ?? (await selectBackend(flags.backend));
-  out.note(`Backend: ${backend.backend} - ${backend.reason}`);
+  out.note(`Backend: ${backend.name} - ${backend.reason}`);
   for (const line of backend.skipped) out.note(`  skipped ${line}`);
 
   const resumed = opened && flags.resume ? checkpointState(flags.resume, opened.model, opened.card) : undefined;
