@@ -4,8 +4,8 @@
  * `digits evaluate` on the quantized copy (the accuracy the README quotes; confusion matrix and
  * misclassified digits into docs/default-model/).
  *
- *   pnpm --filter @digits/web build:model            # 10 epochs (the tutorial runs 20: about +0.2% accuracy)
- *   DIGITS_MODEL_EPOCHS=20 pnpm --filter @digits/web build:model
+ *   pnpm --filter @digits/web build:model            # the tutorial's 20 epochs (about 2 minutes on the digits CPU engine)
+ *   DIGITS_MODEL_EPOCHS=10 pnpm --filter @digits/web build:model   # fewer
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ const cli = resolve(here, '../../cli/src/cli.ts');
 const work = resolve(here, '../.cache/default-model');
 const target = resolve(here, '../public/models/default');
 const report = resolve(here, '../docs/default-model');
-const epochs = process.env.DIGITS_MODEL_EPOCHS ?? '10';
+const epochs = process.env.DIGITS_MODEL_EPOCHS ?? '20';
 const quantize = process.env.DIGITS_MODEL_QUANTIZE ?? 'uint8';
 
 function digits(...args: string[]): void {
