@@ -105,25 +105,32 @@ interface Conv2DBackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
+type Shape4 = [number, number, number, number];
+
+/** NHWC convolution geometry, and the im2col matrix it implies: one row per output position. */
+function im2colGeometry(
+  inputShape: Shape4,
+  filterShape: Shape4,
+  strides: Conv2DBackpropFilterAttrs['strides'],
+  pad: Conv2DBackpropFilterAttrs['pad'],
+  dimRoundingMode: Conv2DBackpropFilterAttrs['dimRoundingMode'],
+): { info: tf.backend_util.Conv2DInfo; rows: number; cols: number } {
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  return {
+    info,
+    rows: info.batchSize * info.outHeight * info.outWidth,
+    cols: info.filterHeight * info.filterWidth * info.inChannels,
+  };
+}
+
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${dataFormat}`);
   const wasm = backend as BackendWasm;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const { info, rows, cols } = im2colGeometry(x.shape as Shape4, filterShape, strides, pad, dimRoundingMode);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const rows = batchSize * outHeight * outWidth;
-  const cols = filterHeight * filterWidth * inChannels;
   // im2col: one row per output position, holding the input patch it saw (zeros where padded).
   const patches = wasm.makeOutput([rows, cols], 'float32');
   const xVals = wasm.typedArrayFromHeap(x);
@@ -177,20 +184,9 @@ function conv2DBackpropInputOverride(original: KernelFunc): KernelFunc {
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Conv2DBackpropInputAttrs;
     if (dataFormat !== 'NHWC') return original({ inputs, backend, attrs });
     const wasm = backend as BackendWasm;
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const { info, rows, cols } = im2colGeometry(inputShape, filter.shape as Shape4, strides, pad, dimRoundingMode);
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-    const rows = batchSize * outHeight * outWidth;
-    const cols = filterHeight * filterWidth * inChannels;
     const reshape = kernelOf('Reshape');
     const dy2 = reshape({ inputs: { x: dy }, backend, attrs: { shape: [rows, outChannels] } }) as TensorInfo;
     const w2 = reshape({ inputs: { x: filter }, backend, attrs: { shape: [cols, outChannels] } }) as TensorInfo;
