@@ -3,6 +3,7 @@
  * on the 10k test set as the tutorial does, then test accuracy and the correct/incorrect count.
  *   pnpm bench:full                                   # best backend ('auto'), MLP, 20 epochs
  *   DIGITS_BACKEND=wasm DIGITS_MODEL=cnn DIGITS_EPOCHS=12 pnpm bench:full
+ *   DIGITS_AUGMENT=1 ...                              # train on augmented copies (train's `augment: true`)
  */
 import { loadMnist } from '@digits/mnist-data/node';
 import { classifyResults, createCnn, createMlp, evaluate, predictClasses, selectBackend, train } from '../src/index';
@@ -12,6 +13,7 @@ const backend = process.env['DIGITS_BACKEND'] ?? 'auto';
 const kind = process.env['DIGITS_MODEL'] ?? 'mlp';
 const epochs = Number(process.env['DIGITS_EPOCHS'] ?? (kind === 'cnn' ? 12 : 20));
 const seed = Number(process.env['DIGITS_SEED'] ?? 0);
+const augment = process.env['DIGITS_AUGMENT'] === '1';
 
 const choice = await selectBackend(backend);
 console.log(`backend: ${choice.name} (${choice.reason})${choice.skipped.length ? `; skipped: ${choice.skipped.join('; ')}` : ''}`);
@@ -23,6 +25,7 @@ const history = await train(model, data.train, {
   epochs,
   seed,
   validationData: data.test,
+  augment,
   onEpochEnd: (log) =>
     console.log(
       `epoch ${log.epoch}/${epochs}: loss ${log.loss.toFixed(4)} acc ${log.acc.toFixed(4)} ` +
@@ -35,7 +38,7 @@ const { correct, incorrect } = classifyResults(data.test.labels, predictClasses(
 console.log(`\n${correct.length} classified correctly, ${incorrect.length} classified incorrectly`);
 console.log(
   table(
-    ['model', 'backend', 'trainer', 'epochs', 'test loss', 'test accuracy', 'total time', 'mean s/epoch'],
-    [[kind, choice.name, history.trainer, history.epochs.length, loss.toFixed(4), `${(accuracy * 100).toFixed(2)}%`, `${totalSeconds.toFixed(0)} s`, (totalSeconds / history.epochs.length).toFixed(1)]],
+    ['model', 'augment', 'backend', 'trainer', 'epochs', 'test loss', 'test accuracy', 'total time', 'mean s/epoch'],
+    [[kind, augment ? 'yes' : 'no', choice.name, history.trainer, history.epochs.length, loss.toFixed(4), `${(accuracy * 100).toFixed(2)}%`, `${totalSeconds.toFixed(0)} s`, (totalSeconds / history.epochs.length).toFixed(1)]],
   ),
 );

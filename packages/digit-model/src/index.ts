@@ -10,7 +10,18 @@ export type { Trainer, TrainerContext, TrainerSession, EpochPlan } from './train
 export { selectBackend, registerBackendProvider, backendNames } from './backends/select';
 export type { BackendName, BackendChoice, BackendProvider, SelectBackendOptions } from './backends/select';
 export type { WasmOptions } from './backends/wasm';
-export { enableEngineTraining, disableEngineTraining, engineThreads, configureEngine, type EngineSettings } from './engine';
+export {
+  enableEngine,
+  disableEngine,
+  enableEngineTraining,
+  disableEngineTraining,
+  enableEnginePrediction,
+  disableEnginePrediction,
+  enginePredictionProblem,
+  engineThreads,
+  configureEngine,
+  type EngineSettings,
+} from './engine';
 export { probeWebGpu } from './backends/webgpu-probe';
 export type { WebGpuProbe, WebGpuOptions, WebGpuAdapterInfo, WebGpuLimits } from './backends/webgpu-probe';
 export { setupWebGpuBackend, releaseWebGpuBackend } from './backends/webgpu';

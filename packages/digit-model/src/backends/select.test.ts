@@ -16,7 +16,7 @@ describe('selectBackend', () => {
       expect(choice.name).not.toMatch(/^tensorflow/);
       if (choice.name !== 'webgpu') {
         expect(choice.name).toBe('engine');
-        expect(choice.reason).toMatch(/^digits CPU engine: MLP training in WebAssembly SIMD on \d threads?/);
+        expect(choice.reason).toMatch(/^digits CPU engine: MLP training and prediction in WebAssembly SIMD on \d threads?/);
       }
     }
     expect(choice.backend).toBe(tf.getBackend());
@@ -30,12 +30,17 @@ describe('selectBackend', () => {
     expect(tf.tidy(() => Array.from(tf.matMul([[1, 2]], [[3], [4]]).dataSync()))).toEqual([11]);
   });
 
-  it('trains with the engine only while the engine backend is selected', async () => {
+  it('trains and predicts with the engine only while the engine backend is selected', async () => {
     const { registeredTrainers } = await import('../trainer');
+    const { enginePredictionProblem } = await import('../engine/predictor');
+    const { createMlp } = await import('../models');
     await selectBackend('engine');
+    const model = createMlp({ hiddenUnits: [8, 8] });
     expect(registeredTrainers().map((t) => t.name)).toContain('engine');
+    expect(enginePredictionProblem(model)).toBeUndefined();
     await selectBackend('wasm');
     expect(registeredTrainers().map((t) => t.name)).not.toContain('engine');
+    expect(enginePredictionProblem(model)).toMatch(/not enabled/);
   });
 
   it("'cpu' switches to the cpu backend", async () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DigitsError, isDigitsError } from '@digits/mnist-data';
 import { isModuleNotFound, isNode } from './node-resolve';
 import { activateWasm, type WasmOptions } from './wasm';
-import { disableEngineTraining, engineBackend } from '../engine/backend';
+import { disableEngine, engineBackend } from '../engine/backend';
 import { webgpuProvider } from './webgpu';
 import type { WebGpuOptions } from './webgpu-probe';
 
@@ -119,12 +119,12 @@ export function backendNames(): string[] {
 
 /**
  * Makes the named backend tfjs's active one. 'auto' tries tfjs-node-gpu, WebGPU (a hardware adapter
- * only), tfjs-node (both tfjs-node packages only if installed), then the digits CPU engine (wasm for
- * inference, the engine for MLP training), wasm, cpu, and reports why it skipped each one before the winner.
+ * only), tfjs-node (both tfjs-node packages only if installed), then the digits CPU engine (MLPs
+ * trained and run in the engine, other models on wasm), wasm, cpu, and reports why it skipped each one before the winner.
  */
 export async function selectBackend(name: BackendName = 'auto', options: SelectBackendOptions = {}): Promise<BackendChoice> {
-  // Only the 'engine' backend trains with the engine; its activate() turns it back on.
-  disableEngineTraining();
+  // Only the 'engine' backend uses the engine; its activate() turns it back on.
+  disableEngine();
   if (name !== 'auto') {
     const provider = [...BUILTIN, ...extra].find((p) => p.name === name);
     if (!provider) {

@@ -19,6 +19,8 @@ export interface EngineConfig {
   /** Threads wanted; fewer when the platform has no shared memory or workers. */
   threads: number;
   adam: { learningRate: number; beta1: number; beta2: number; epsilon: number };
+  /** An engine for `predict` only: room for float inputs and probabilities, no labels or order. */
+  prediction?: boolean;
 }
 
 interface Exports {
@@ -29,17 +31,29 @@ interface Exports {
 
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
+function wasmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const text = atob(shared ? ENGINE_WASM_SHARED : ENGINE_WASM_SINGLE);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
 function compile(shared: boolean): Promise<WebAssembly.Module> {
   let module = compiled.get(shared);
   if (!module) {
-    const text = atob(shared ? ENGINE_WASM_SHARED : ENGINE_WASM_SINGLE);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    module = WebAssembly.compile(bytes);
+    module = WebAssembly.compile(wasmBytes(shared));
     compiled.set(shared, module);
   }
   return module;
 }
+
+async function workersFailed(workers: EngineWorker[], error: unknown): Promise<DigitsError> {
+  await Promise.all(workers.map((w) => w.terminate()));
+  return new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${(error as Error).message}`, { cause: error });
+}
+
+/** How long `createSync` waits for worker threads to start. */
+const WORKER_START_MS = 10_000;
 
 const PAGE = 65536;
 // Polls before sleeping in Atomics.wait: long enough for a sibling finishing its share, short
@@ -81,6 +95,9 @@ interface EngineParts {
   pixels: number;
   beta1: number;
   beta2: number;
+  classes: number;
+  floatImages: number;
+  probs: number;
 }
 
 /**
@@ -116,6 +133,46 @@ export class Engine {
   parallel = true;
 
   static async create(config: EngineConfig): Promise<Engine> {
+    const build = Engine.build(config);
+    const module = await compile(build.shared);
+    const instance = await WebAssembly.instantiate(module, { env: { memory: build.memory } });
+    const { engine, workers } = build.finish(module, instance.exports as unknown as Exports);
+    try {
+      await Promise.all(workers.map((w) => w.ready));
+    } catch (error) {
+      throw await workersFailed(workers, error);
+    }
+    return engine;
+  }
+
+  /**
+   * `create`, synchronously: compiles the (small) engine module on this thread and, where this
+   * thread may block (Node), waits for the worker threads on the shared memory. For callers that
+   * cannot be async (`predictProbabilities`).
+   */
+  static createSync(config: EngineConfig): Engine {
+    const build = Engine.build({ ...config, threads: canBlock() ? config.threads : 1 });
+    const module = new WebAssembly.Module(wasmBytes(build.shared));
+    const instance = new WebAssembly.Instance(module, { env: { memory: build.memory } });
+    const { engine, workers, ctrl } = build.finish(module, instance.exports as unknown as Exports);
+    if (workers.length === 0) return engine;
+    const control = new Int32Array(build.memory.buffer, ctrl, CTRL.size);
+    const deadline = performance.now() + WORKER_START_MS;
+    let ready = Atomics.load(control, CTRL.ready);
+    while (ready < workers.length && performance.now() < deadline) {
+      Atomics.wait(control, CTRL.ready, ready, 50);
+      ready = Atomics.load(control, CTRL.ready);
+    }
+    if (ready < workers.length) {
+      const reason = workers.map((w) => w.lastError()).find((e) => e) ?? `not ready after ${WORKER_START_MS} ms`;
+      void Promise.all(workers.map((w) => w.terminate()));
+      throw new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${reason}`);
+    }
+    return engine;
+  }
+
+  /** Lays out the memory and allocates it; `finish` fills it in once the module is instantiated and starts the workers. */
+  private static build(config: EngineConfig) {
     const { shape, batchSize, samples } = config;
     const L = shape.units.length;
     if (L > MAX_LAYERS) throw new DigitsError('BAD_ARGUMENT', `the engine trains at most ${MAX_LAYERS} Dense layers`);
@@ -174,99 +231,106 @@ export class Engine {
       adamJobs.push(lay.take(ADAM.size));
     }
     const images = lay.take(samples * shape.inputSize);
-    const labels = lay.take(samples);
-    const order = lay.take(samples * 4);
+    const labels = config.prediction ? 0 : lay.take(samples);
+    const order = config.prediction ? 0 : lay.take(samples * 4);
+    const classes = shape.units[L - 1]!;
+    const floatImages = config.prediction ? lay.take(samples * shape.inputSize * 4) : 0;
+    const probs = config.prediction ? lay.take(batchSize * classes * 4) : 0;
 
     const pages = Math.ceil(lay.size / PAGE);
     const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
-    const module = await compile(shared);
-    const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const exports = instance.exports as unknown as Exports;
+    const finish = (module: WebAssembly.Module, exports: Exports) => {
 
-    const i32 = new Int32Array(memory.buffer);
-    const f32 = new Float32Array(memory.buffer);
-    const setI = (base: number, field: number, value: number | number[]) => {
-      if (Array.isArray(value)) value.forEach((v, i) => (i32[(base + field) / 4 + i] = v));
-      else i32[(base + field) / 4] = value;
-    };
-    setI(net, NET.layers, L);
-    setI(net, NET.classes, shape.units[L - 1]!);
-    setI(net, NET.in_dim, inDims);
-    setI(net, NET.stride, strides);
-    setI(net, NET.ld, pitches);
-    setI(
-      net,
-      NET.drop_threshold,
-      shape.dropout.map((rate) => Math.round(rate * 2 ** 24)),
-    );
-    shape.dropout.forEach((rate, l) => (f32[(net + NET.drop_scale) / 4 + l] = 1 / (1 - rate)));
-    setI(net, NET.W, params.map((p) => p.W));
-    setI(net, NET.b, params.map((p) => p.b));
-    setI(net, NET.Wp, Wp);
-    setI(net, NET.WTp, WTp);
-    for (let t = 0; t < threads; t++) {
-      const job = jobs[t]!;
-      setI(job, JOB.net, net);
-      setI(job, JOB.images, images);
-      setI(job, JOB.labels, labels);
-      setI(job, JOB.order, order);
-      setI(job, JOB.pixels, shape.inputSize);
-      for (const [name, value] of Object.entries(jobFields[job]!)) setI(job, JOB[name as keyof typeof JOB], value);
-      const adam = adamJobs[t]!;
-      setI(adam, ADAM.net, net);
-      setI(adam, ADAM.threads, threads);
-      setI(adam, ADAM.gW0, gradOffsets.map((g) => grads + g.gW));
-      setI(adam, ADAM.gb0, gradOffsets.map((g) => grads + g.gb));
-      setI(adam, ADAM.grad_stride, gradBytes / 4);
-      setI(adam, ADAM.mW, params.map((p) => p.mW));
-      setI(adam, ADAM.mb, params.map((p) => p.mb));
-      setI(adam, ADAM.vW, params.map((p) => p.vW));
-      setI(adam, ADAM.vb, params.map((p) => p.vb));
-      setI(adam, ADAM.part, t);
-      setI(adam, ADAM.parts, threads);
-      const { learningRate, beta1, beta2, epsilon } = config.adam;
-      f32[(adam + ADAM.lr) / 4] = learningRate;
-      f32[(adam + ADAM.beta1) / 4] = beta1;
-      f32[(adam + ADAM.beta2) / 4] = beta2;
-      f32[(adam + ADAM.eps) / 4] = epsilon;
-    }
-
-    const workers: EngineWorker[] = [];
-    try {
-      for (let t = 1; shared && t < threads; t++) {
-        workers.push(
-          startWorker({ module, memory, ctrl, job: jobs[t]!, adam: adamJobs[t]!, workers: threads - 1, spin: SPIN }),
-        );
+      const i32 = new Int32Array(memory.buffer);
+      const f32 = new Float32Array(memory.buffer);
+      const setI = (base: number, field: number, value: number | number[]) => {
+        if (Array.isArray(value)) value.forEach((v, i) => (i32[(base + field) / 4 + i] = v));
+        else i32[(base + field) / 4] = value;
+      };
+      setI(net, NET.layers, L);
+      setI(net, NET.classes, shape.units[L - 1]!);
+      setI(net, NET.in_dim, inDims);
+      setI(net, NET.stride, strides);
+      setI(net, NET.ld, pitches);
+      setI(
+        net,
+        NET.drop_threshold,
+        shape.dropout.map((rate) => Math.round(rate * 2 ** 24)),
+      );
+      shape.dropout.forEach((rate, l) => (f32[(net + NET.drop_scale) / 4 + l] = 1 / (1 - rate)));
+      setI(net, NET.W, params.map((p) => p.W));
+      setI(net, NET.b, params.map((p) => p.b));
+      setI(net, NET.Wp, Wp);
+      setI(net, NET.WTp, WTp);
+      for (let t = 0; t < threads; t++) {
+        const job = jobs[t]!;
+        setI(job, JOB.net, net);
+        setI(job, JOB.images, images);
+        setI(job, JOB.labels, labels);
+        setI(job, JOB.order, order);
+        setI(job, JOB.probs, probs);
+        setI(job, JOB.pixels, shape.inputSize);
+        for (const [name, value] of Object.entries(jobFields[job]!)) setI(job, JOB[name as keyof typeof JOB], value);
+        const adam = adamJobs[t]!;
+        setI(adam, ADAM.net, net);
+        setI(adam, ADAM.threads, threads);
+        setI(adam, ADAM.gW0, gradOffsets.map((g) => grads + g.gW));
+        setI(adam, ADAM.gb0, gradOffsets.map((g) => grads + g.gb));
+        setI(adam, ADAM.grad_stride, gradBytes / 4);
+        setI(adam, ADAM.mW, params.map((p) => p.mW));
+        setI(adam, ADAM.mb, params.map((p) => p.mb));
+        setI(adam, ADAM.vW, params.map((p) => p.vW));
+        setI(adam, ADAM.vb, params.map((p) => p.vb));
+        setI(adam, ADAM.part, t);
+        setI(adam, ADAM.parts, threads);
+        const { learningRate, beta1, beta2, epsilon } = config.adam;
+        f32[(adam + ADAM.lr) / 4] = learningRate;
+        f32[(adam + ADAM.beta1) / 4] = beta1;
+        f32[(adam + ADAM.beta2) / 4] = beta2;
+        f32[(adam + ADAM.eps) / 4] = epsilon;
       }
-      await Promise.all(workers.map((w) => w.ready));
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${(error as Error).message}`, {
-        cause: error,
+
+      const workers: EngineWorker[] = [];
+      try {
+        for (let t = 1; shared && t < threads; t++) {
+          workers.push(
+            startWorker({ module, memory, ctrl, job: jobs[t]!, adam: adamJobs[t]!, workers: threads - 1, spin: SPIN }),
+          );
+        }
+      } catch (error) {
+        void Promise.all(workers.map((w) => w.terminate()));
+        throw new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      const engine = new Engine({
+        exports,
+        memory,
+        workers,
+        threads,
+        strides,
+        pitches,
+        inDims,
+        rowsPerThread: rows,
+        net,
+        jobs,
+        adamJobs,
+        ctrl,
+        params,
+        images,
+        labels,
+        order,
+        samples,
+        pixels: shape.inputSize,
+        beta1: config.adam.beta1,
+        beta2: config.adam.beta2,
+        classes,
+        floatImages,
+        probs,
       });
-    }
-    return new Engine({
-      exports,
-      memory,
-      workers,
-      threads,
-      strides,
-      pitches,
-      inDims,
-      rowsPerThread: rows,
-      net,
-      jobs,
-      adamJobs,
-      ctrl,
-      params,
-      images,
-      labels,
-      order,
-      samples,
-      pixels: shape.inputSize,
-      beta1: config.adam.beta1,
-      beta2: config.adam.beta2,
-    });
+      return { engine, workers, ctrl };
+    };
+    return { shared, memory, finish };
   }
 
   private get f32(): Float32Array {
@@ -333,6 +397,31 @@ export class Engine {
       correct += i32[(job + JOB.correct) / 4]!;
     }
     return { loss, correct };
+  }
+
+  /**
+   * Inference (no dropout) of `count` samples, as bytes (scaled by 1/255, as in training) or as
+   * floats, `samples` at a time; returns count x classes probabilities. Needs `prediction: true`.
+   */
+  predict(input: Uint8Array | Float32Array, count: number): Float32Array {
+    const { floatImages, images, probs, pixels, classes, samples, jobs } = this.p;
+    if (!probs) throw new DigitsError('BAD_ARGUMENT', 'this engine was not created for prediction');
+    if (input.length !== count * pixels) {
+      throw new DigitsError('BAD_ARGUMENT', `expected ${count} x ${pixels} inputs, got ${input.length} values`);
+    }
+    const floats = input instanceof Float32Array;
+    const i32 = this.i32;
+    for (const job of jobs) i32[(job + JOB.fimages) / 4] = floats ? floatImages : 0;
+    const out = new Float32Array(count * classes);
+    for (let start = 0; start < count; start += samples) {
+      const size = Math.min(samples, count - start);
+      const chunk = input.subarray(start * pixels, (start + size) * pixels);
+      if (floats) new Float32Array(this.p.memory.buffer, floatImages, size * pixels).set(chunk);
+      else new Uint8Array(this.p.memory.buffer, images, size * pixels).set(chunk);
+      this.forwardBackward(0, size, 0, 0);
+      out.set(new Float32Array(this.p.memory.buffer, probs, size * classes), start * classes);
+    }
+    return out;
   }
 
   /** Runs a command on every thread (this one included) and waits for all. */

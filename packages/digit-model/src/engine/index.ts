@@ -1,3 +1,3 @@
-export { engineBackend, enableEngineTraining, disableEngineTraining, engineThreads } from './backend';
+export { engineBackend, enableEngine, disableEngine, enableEngineTraining, disableEngineTraining, engineThreads } from './backend';
 export { engineTrainer, configureEngine, EngineSession, type EngineSettings } from './session';
-export { readMlpSpec, type MlpSpec } from './mlp-spec';
+export { enableEnginePrediction, disableEnginePrediction, enginePredictionProblem } from './predictor';

@@ -1,29 +1,28 @@
 import type * as tf from '@tensorflow/tfjs';
 import { MAX_LAYERS } from './layout';
 
-/** What the engine trains: Dense layers with ReLU (+ dropout) between them and a softmax classifier. */
-export interface MlpSpec {
+/** What the engine runs: Dense layers with ReLU (+ dropout) between them and a softmax classifier. */
+export interface MlpLayers {
   inputSize: number;
   /** The Dense layers, input to output. */
   dense: tf.layers.Layer[];
   units: number[];
   /** Dropout rate after each hidden Dense layer (0 for none; the last entry, the classifier's, is 0). */
   dropout: number[];
+}
+
+/** What the engine trains: the layers, compiled with categorical cross-entropy and Adam. */
+export interface MlpSpec extends MlpLayers {
   adam: { learningRate: number; beta1: number; beta2: number; epsilon: number };
 }
 
 type Config = Record<string, unknown>;
 
 /**
- * Reads the model the engine can train, or says why it cannot: a Sequential stack of
- * Dense -> ReLU (Dense activation, Activation or ReLU layer) -> optional Dropout, ending in a Dense
- * with softmax; categorical cross-entropy; Adam.
+ * Reads the model the engine can train, or says why it cannot: the layers `readMlpLayers` accepts,
+ * all trainable and unconstrained, compiled with categorical cross-entropy and Adam.
  */
 export function readMlpSpec(model: tf.LayersModel): MlpSpec | string {
-  const inputShape = model.inputs[0]?.shape;
-  if (model.inputs.length !== 1 || model.outputs.length !== 1 || inputShape?.length !== 2 || !inputShape[1]) {
-    return 'not a model of one flat input and one output';
-  }
   const loss = (model as unknown as { loss?: unknown }).loss;
   if (loss !== 'categoricalCrossentropy' && loss !== 'categorical_crossentropy') {
     return `loss ${JSON.stringify(loss)} is not categorical cross-entropy`;
@@ -31,7 +30,36 @@ export function readMlpSpec(model: tf.LayersModel): MlpSpec | string {
   const optimizer = model.optimizer;
   if (!optimizer || optimizer.getClassName() !== 'Adam') return `optimizer ${optimizer?.getClassName()} is not Adam`;
   const oc = optimizer.getConfig() as Config;
+  const layers = readMlpLayers(model);
+  if (typeof layers === 'string') return layers;
+  for (const layer of layers.dense) {
+    if (!layer.trainable) return `Dense layer ${layer.name} is frozen`;
+    const config = layer.getConfig() as Config;
+    for (const key of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']) {
+      if (config[key] != null) return `Dense layer ${layer.name} has a ${key}`;
+    }
+  }
+  return {
+    ...layers,
+    adam: {
+      learningRate: oc['learningRate'] as number,
+      beta1: oc['beta1'] as number,
+      beta2: oc['beta2'] as number,
+      epsilon: oc['epsilon'] as number,
+    },
+  };
+}
 
+/**
+ * Reads the layers the engine can run, or says why it cannot: a Sequential stack of
+ * Dense -> ReLU (Dense activation, Activation or ReLU layer) -> optional Dropout on one flat input,
+ * ending in a Dense with softmax; float32 weights with biases.
+ */
+export function readMlpLayers(model: tf.LayersModel): MlpLayers | string {
+  const inputShape = model.inputs[0]?.shape;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1 || inputShape?.length !== 2 || !inputShape[1]) {
+    return 'not a model of one flat input and one output';
+  }
   const dense: tf.layers.Layer[] = [];
   const units: number[] = [];
   const dropout: number[] = [];
@@ -72,26 +100,11 @@ export function readMlpSpec(model: tf.LayersModel): MlpSpec | string {
   }
   if (state !== 'done') return 'the model does not end in a Dense layer with softmax';
   if (dense.length > MAX_LAYERS) return `more than ${MAX_LAYERS} Dense layers`;
-  return {
-    inputSize: inputShape[1],
-    dense,
-    units,
-    dropout,
-    adam: {
-      learningRate: oc['learningRate'] as number,
-      beta1: oc['beta1'] as number,
-      beta2: oc['beta2'] as number,
-      epsilon: oc['epsilon'] as number,
-    },
-  };
+  return { inputSize: inputShape[1], dense, units, dropout };
 }
 
 function denseProblem(layer: tf.layers.Layer, config: Config): string | undefined {
-  if (!layer.trainable) return `Dense layer ${layer.name} is frozen`;
   if (config['useBias'] === false) return `Dense layer ${layer.name} has no bias`;
-  for (const key of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']) {
-    if (config[key] != null) return `Dense layer ${layer.name} has a ${key}`;
-  }
   if (layer.weights.some((w) => w.dtype !== 'float32')) return `Dense layer ${layer.name} is not float32`;
   return undefined;
 }

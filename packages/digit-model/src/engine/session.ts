@@ -30,6 +30,11 @@ export function configureEngine(next: EngineSettings): void {
   }
 }
 
+/** Threads an engine started now would use: the configured count, else the available cores (at most 8). */
+export function configuredThreads(): number {
+  return settings.threads ?? defaultThreadCount();
+}
+
 /** Batches timed each way at the start of an epoch (the first of each is a warm-up). */
 const PROBE_BATCHES = 8;
 
@@ -99,7 +104,7 @@ export class EngineSession implements TrainerSession {
       shape: { inputSize: spec.inputSize, units: spec.units, dropout: spec.dropout },
       batchSize: this.context.batchSize,
       samples: plan.labels.length,
-      threads: settings.threads ?? defaultThreadCount(),
+      threads: configuredThreads(),
       adam: spec.adam,
     });
     try {

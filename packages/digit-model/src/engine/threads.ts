@@ -7,7 +7,7 @@
  */
 
 /** Int32 slots of the control block. */
-export const CTRL = { seq: 0, cmd: 1, done: 2, error: 3, size: 8 } as const;
+export const CTRL = { seq: 0, cmd: 1, done: 2, error: 3, ready: 4, size: 8 } as const;
 export const CMD = { job: 1, adam: 2, exit: 3 } as const;
 
 export interface WorkerInit {
@@ -28,6 +28,8 @@ const WORKER_SOURCE = `
 function serve(init, report) {
   const exports = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports;
   const ctrl = new Int32Array(init.memory.buffer, init.ctrl, ${CTRL.size});
+  Atomics.add(ctrl, ${CTRL.ready}, 1);
+  Atomics.notify(ctrl, ${CTRL.ready});
   report({ ready: true });
   let seen = 0;
   for (;;) {

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { normalize, takeFirst, type Dataset } from '@digits/mnist-data';
+import { createCnn, createMlp } from '../models';
+import { evaluate, predictClasses, predictProbabilities } from '../predict';
+import { train } from '../train';
+import { mnist } from '../test-utils/mnist';
+import { disableEnginePrediction, enableEnginePrediction, enginePredictionProblem } from './predictor';
+import { configureEngine } from './session';
+
+let data: Dataset;
+let model: tf.Sequential;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  data = await mnist();
+  // briefly trained (on tfjs), so that the hidden layers are as sparse as a real model's
+  model = createMlp({ hiddenUnits: [128, 64], seed: 5 });
+  await train(model, takeFirst(data.train, 1000), { epochs: 1, batchSize: 50, validationSplit: 0 });
+});
+
+afterEach(() => {
+  disableEnginePrediction();
+  configureEngine({ threads: undefined });
+});
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+describe('prediction in the engine', () => {
+  // 2,100 images: two full chunks of 1,024 and a partial one
+  const count = 2100;
+
+  it.each([1, 2])('gives the probabilities tfjs gives (to 1e-5) with %i thread(s), from bytes and from floats', (threads) => {
+    const test = takeFirst(data.test, count);
+    const reference = predictProbabilities(model, test);
+    configureEngine({ threads });
+    enableEnginePrediction();
+    expect(enginePredictionProblem(model)).toBeUndefined();
+    const before = tf.memory().numTensors;
+    const fromBytes = predictProbabilities(model, test);
+    const fromFloats = predictProbabilities(model, normalize(test.images));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(enginePredictionProblem(model)).toBeUndefined(); // it ran: nothing made it give up
+    expect(maxAbsDiff(fromBytes, reference)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(fromFloats, reference)).toBeLessThan(1e-5);
+    // the classes agree wherever the top two probabilities are not a near tie
+    expect(predictClasses(model, test)).toEqual(Int32Array.from(argmax(reference)));
+  });
+
+  it('evaluates as tfjs does and sees weights changed after the last call', async () => {
+    const test = takeFirst(data.test, 500);
+    const other = createMlp({ hiddenUnits: [128, 64], seed: 6 });
+    const reference = await evaluate(other, test);
+    enableEnginePrediction();
+    const first = await evaluate(model, test);
+    other.layers.forEach((layer, i) => model.layers[i]!.setWeights(layer.getWeights()));
+    const after = await evaluate(model, test);
+    expect(after.accuracy).toBe(reference.accuracy);
+    expect(after.loss).toBeCloseTo(reference.loss, 5);
+    expect(first.accuracy).not.toBe(after.accuracy);
+  });
+
+  it('predicts one sample, and a model with odd widths (padded units, partial panels)', () => {
+    const odd = createMlp({ hiddenUnits: [30, 20, 7], seed: 9 });
+    const test = takeFirst(data.test, 3);
+    const reference = predictProbabilities(odd, test);
+    enableEnginePrediction();
+    expect(maxAbsDiff(predictProbabilities(odd, takeFirst(test, 1)), reference.subarray(0, 10))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(predictProbabilities(odd, test), reference)).toBeLessThan(1e-5);
+  });
+
+  it('leaves what it cannot run to tfjs, and says why', () => {
+    expect(enginePredictionProblem(model)).toMatch(/not enabled/);
+    enableEnginePrediction();
+    const cnn = createCnn({ filters: [2, 2], denseUnits: 8 });
+    expect(enginePredictionProblem(cnn)).toMatch(/Reshape/);
+    const test = takeFirst(data.test, 5);
+    expect(predictProbabilities(cnn, test)).toHaveLength(50);
+    // a wrong input size still gets tfjs's clear error
+    expect(() => predictProbabilities(model, new Float32Array(100))).toThrow(/784/);
+  });
+});
+
+function argmax(probs: Float32Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < probs.length; i += 10) {
+    let best = i;
+    for (let c = i + 1; c < i + 10; c++) if (probs[c]! > probs[best]!) best = c;
+    out.push(best - i);
+  }
+  return out;
+}

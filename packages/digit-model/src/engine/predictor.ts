@@ -1,0 +1,76 @@
+import type * as tf from '@tensorflow/tfjs';
+import { Engine } from './engine';
+import { readMlpLayers, type MlpLayers } from './mlp-spec';
+import { configuredThreads } from './session';
+
+/** Samples per engine pass (split between the threads). */
+const CHUNK = 1024;
+
+let enabled = false;
+let cached: { key: string; engine: Engine } | undefined;
+let unavailable: string | undefined;
+
+/** Makes `predictProbabilities`, `predictClasses` and `evaluate` run supported MLPs in the engine. */
+export function enableEnginePrediction(): void {
+  enabled = true;
+}
+
+/** Back to tfjs for prediction; frees the engine's memory and threads. */
+export function disableEnginePrediction(): void {
+  enabled = false;
+  void cached?.engine.dispose();
+  cached = undefined;
+}
+
+/** Why prediction would not run in the engine for this model, or undefined when it would. */
+export function enginePredictionProblem(model: tf.LayersModel): string | undefined {
+  if (!enabled) return 'engine prediction is not enabled (select the engine backend)';
+  if (unavailable) return unavailable;
+  const layers = readMlpLayers(model);
+  return typeof layers === 'string' ? layers : undefined;
+}
+
+/**
+ * Probabilities (count x classes) of the model on `count` samples of bytes (pixel values, scaled
+ * by 1/255) or floats, computed by the engine with the model's current weights; undefined when the
+ * engine does not apply (see `enginePredictionProblem`), so that the caller uses tfjs.
+ */
+export function predictWithEngine(model: tf.LayersModel, input: Uint8Array | Float32Array, count: number): Float32Array | undefined {
+  if (!enabled || unavailable) return undefined;
+  const layers = readMlpLayers(model);
+  if (typeof layers === 'string') return undefined;
+  let engine: Engine;
+  try {
+    engine = engineFor(layers);
+  } catch (error) {
+    // e.g. a browser page, which may not compile wasm synchronously: tfjs predicts instead
+    unavailable = `the engine could not start here: ${(error as Error).message}`;
+    return undefined;
+  }
+  layers.dense.forEach((layer, l) => {
+    const [kernel, bias] = layer.getWeights();
+    const inputs = l === 0 ? layers.inputSize : layers.units[l - 1]!;
+    engine.write(l, 'W', kernel!.dataSync() as Float32Array, inputs, layers.units[l]!);
+    engine.write(l, 'b', bias!.dataSync() as Float32Array, inputs, layers.units[l]!);
+  });
+  engine.commitWeights();
+  return engine.predict(input, count);
+}
+
+function engineFor(layers: MlpLayers): Engine {
+  const threads = configuredThreads();
+  const key = `${layers.inputSize}:${layers.units.join(',')}:${threads}`;
+  if (cached?.key === key) return cached.engine;
+  void cached?.engine.dispose();
+  cached = undefined;
+  const engine = Engine.createSync({
+    shape: { inputSize: layers.inputSize, units: layers.units, dropout: layers.units.map(() => 0) },
+    batchSize: CHUNK,
+    samples: CHUNK,
+    threads,
+    adam: { learningRate: 0, beta1: 0, beta2: 0, epsilon: 0 },
+    prediction: true,
+  });
+  cached = { key, engine };
+  return engine;
+}
