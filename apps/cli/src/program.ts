@@ -16,7 +16,12 @@ export function createProgram(): Command {
     .option('--debug', 'print stack traces of failures')
     .exitOverride()
     // one line per error: commander puts its "(Did you mean ...?)" on a line of its own
-    .configureOutput({ outputError: (message, write) => write(`digits: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`) });
+    .configureOutput({ outputError: (message, write) => write(`digits: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`) })
+    // tfjs's console notices (its "install tfjs-node" banner, which cannot be installed, tfjs#8742)
+    // are for developers: --debug keeps them
+    .hook('preAction', async (command) => {
+      if (!command.opts()['debug']) (await import('@tensorflow/tfjs')).enableProdMode();
+    });
   for (const register of [registerInspect, registerTrain, registerEvaluate, registerPredict, registerExport, registerImport]) {
     register(program);
   }
