@@ -98,6 +98,8 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     const backend = await page.locator('#backend').textContent();
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
     expect(await page.locator('#model-name').textContent()).toContain('default model');
+    // the tutorial MLP on the engine backend ('wasm' to tfjs) predicts in the digits engine
+    if (backend === 'wasm') expect(await page.locator('#model-name').getAttribute('data-runs-on')).toBe('the digits engine');
     const card = JSON.parse((await page.locator('#model-card').textContent())!);
     expect(card.architecture ?? card.parameters).toBeTruthy();
     await page.waitForSelector('#grid li');
@@ -216,6 +218,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     const bytes = await readFile(KERAS_FIXTURE);
     await dropFiles([{ name: 'tfkeras2.6.0_mnist_convnet.full.h5', bytes }]);
     await expect.poll(() => page.locator('#model-name').textContent(), { timeout: 30_000 }).toContain('convnet');
+    expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(/^tfjs: /);
   });
 
   /** Reads an image with the active model; an error shown in the page fails at once. */

@@ -107,12 +107,20 @@ async function switchModel(load: () => Promise<ActiveModel>, what: string): Prom
   }
 }
 
+/** Where this model's predictions run, on the model's name (hover) and for the tests. */
+function showRunsOn(): void {
+  const name = $<HTMLElement>('#model-name');
+  name.dataset.runsOn = predictor.runsOn;
+  name.title = `predictions: ${predictor.runsOn}`;
+}
+
 predictor.onChange((active) => {
   $('#model-name').textContent = active.label;
   $('#model-card').textContent = active.card ? JSON.stringify(active.card, null, 2) : 'No model card for this model.';
   if (uploaded) readImage(uploaded);
   else if (pad.hasInk) readImage(pad.image());
   grid?.render();
+  showRunsOn();
 });
 
 $<HTMLFormElement>('#url-form').addEventListener('submit', (e) => {
@@ -170,6 +178,7 @@ async function start(): Promise<void> {
   await switchModel(() => modelFromUrl(DEFAULT_MODEL_URL, 'default model (tutorial MLP)'), 'the default model');
   appState.modelMs = performance.now();
   predictor.warmUp();
+  showRunsOn();
   appState.readyMs = performance.now();
   clearMessage();
   document.body.dataset.ready = 'true';

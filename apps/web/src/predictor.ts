@@ -1,5 +1,5 @@
 import { isDigitsError, normalize, preprocessImage, type RawImage } from '@digits/mnist-data';
-import { predictClasses, predictProbabilities } from '@digits/model';
+import { enginePredictionProblem, predictClasses, predictProbabilities } from '@digits/model';
 import type { ActiveModel } from './model-source';
 
 export interface Reading {
@@ -27,6 +27,13 @@ export class Predictor {
 
   onChange(listener: (active: ActiveModel) => void): void {
     this.listeners.add(listener);
+  }
+
+  /** Where predictions run: the digits engine (MLPs, engine backend) or tfjs, and why. */
+  get runsOn(): string {
+    if (!this.active) return 'no model';
+    const problem = enginePredictionProblem(this.active.model);
+    return problem ? `tfjs: ${problem}` : 'the digits engine';
   }
 
   /** One prediction on a blank input: compiles the backend's kernels before the visitor draws. */
