@@ -30,6 +30,8 @@ export interface BackendProvider {
   description: string;
   /** 'auto' tries it just before this built-in backend; omitted: only selectable by name. */
   autoBefore?: BuiltinBackendName;
+  /** In 'auto' only: a cheap reason to pass over it without activating, or undefined to try it. */
+  autoSkip?(options: SelectBackendOptions): string | undefined;
   activate(options: SelectBackendOptions): Promise<string>;
 }
 
@@ -135,6 +137,11 @@ export async function selectBackend(name: BackendName = 'auto', options: SelectB
   }
   const skipped: string[] = [];
   for (const provider of autoOrder()) {
+    const skip = provider.autoSkip?.(options);
+    if (skip !== undefined) {
+      skipped.push(`${provider.name}: ${skip}`);
+      continue;
+    }
     try {
       const reason = await provider.activate(options);
       return { name: provider.name, backend: tf.getBackend(), reason, skipped };

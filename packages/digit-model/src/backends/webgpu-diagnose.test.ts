@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainMissingAdapter, nodeSystem, type SystemView } from './webgpu-diagnose';
+import { explainMissingAdapter, gpuDeviceNodes, nodeSystem, type SystemView } from './webgpu-diagnose';
 
 /** A Linux file system holding exactly `files` (directories are implied by the paths). */
 function linux(files: string[], env: Record<string, string> = {}): SystemView {
@@ -66,5 +66,28 @@ describe('explainMissingAdapter', () => {
     const reason = explainMissingAdapter(system, []);
     expect(reason).toMatch(/^no WebGPU adapter: /);
     expect(reason).not.toContain('\n');
+  });
+});
+
+describe('gpuDeviceNodes', () => {
+  it('lists render nodes, NVIDIA devices and WSL2 /dev/dxg, nothing else', () => {
+    expect(gpuDeviceNodes(linux(['/dev/dri/card0', '/dev/dri/renderD128', '/dev/nvidiactl', '/dev/nvidia0', '/dev/dxg']))).toEqual([
+      '/dev/dri/renderD128',
+      '/dev/nvidiactl',
+      '/dev/nvidia0',
+      '/dev/dxg',
+    ]);
+    // a display-only card node is no compute device
+    expect(gpuDeviceNodes(linux(['/dev/dri/card0', LOADER, ...MESA_ICDS]))).toEqual([]);
+  });
+
+  it('has no answer off Linux', () => {
+    expect(gpuDeviceNodes({ ...linux(['/dev/dri/renderD128']), platform: 'darwin' })).toBeUndefined();
+  });
+
+  it('reads this machine', () => {
+    const nodes = gpuDeviceNodes(nodeSystem());
+    if (process.platform !== 'linux') expect(nodes).toBeUndefined();
+    else expect(nodes!.every((node) => node.startsWith('/dev/'))).toBe(true);
   });
 });

@@ -34,6 +34,18 @@ export function nodeSystem(): SystemView {
   };
 }
 
+/**
+ * The GPU device nodes a Linux machine exposes (DRM render nodes, NVIDIA's, WSL2's /dev/dxg); an
+ * empty list means no GPU Dawn could use, so 'auto' need not load Dawn at all (which would only
+ * print its drivers' warnings). Undefined off Linux, where there is no such cheap check.
+ */
+export function gpuDeviceNodes(system: SystemView): string[] | undefined {
+  if (system.platform !== 'linux') return undefined;
+  const render = system.list('/dev/dri').filter((name) => name.startsWith('renderD')).map((name) => `/dev/dri/${name}`);
+  const other = ['/dev/nvidiactl', '/dev/nvidia0', '/dev/dxg'].filter((path) => system.exists(path));
+  return [...render, ...other];
+}
+
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib', '/usr/local/lib'];
 const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/nvidia/share/vulkan/icd.d'];
 const SOFTWARE_ICD = /^(lvp|swiftshader)/;

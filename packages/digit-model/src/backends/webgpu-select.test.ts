@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { backendNames, selectBackend } from './select';
 import { releaseWebGpuBackend } from './webgpu';
-import { probeWebGpu, type WebGpuOptions } from './webgpu-probe';
+import { gpuDeviceNodes, nodeSystem } from './webgpu-diagnose';
+import { defaultImporter, probeWebGpu, type WebGpuOptions } from './webgpu-probe';
 
 /** 'auto' order with WebGPU: tfjs-node-gpu, then WebGPU (a usable adapter only), then the CPU paths. */
 process.env.EGL_PLATFORM ??= 'surfaceless';
@@ -30,9 +31,25 @@ describe("selectBackend('auto') with webgpu", () => {
     expect(tf.getBackend()).toBe(choice.backend);
   });
 
+  it('passes over webgpu without loading Dawn on a Linux machine with no GPU device node', async () => {
+    const nodes = gpuDeviceNodes(nodeSystem());
+    const dawnLoads: string[] = [];
+    const importer = (specifier: string) => (dawnLoads.push(specifier), defaultImporter(specifier));
+    const choice = await selectBackend('auto');
+    if (nodes?.length === 0) {
+      expect(choice.skipped[1]).toBe('webgpu: no GPU device on this machine (no /dev/dri render node, /dev/nvidia*, or /dev/dxg)');
+    } else {
+      expect(choice.skipped[1] ?? '').not.toMatch(/no GPU device on this machine/);
+    }
+    // asking for anything about Dawn (here: how to import it) probes as told
+    const probed = await selectBackend('auto', { webgpu: { importer } });
+    expect(dawnLoads).toEqual(['webgpu']);
+    expect(probed.skipped[1] ?? '').not.toMatch(/no GPU device on this machine/);
+  });
+
   it("skips webgpu on this machine with the probe's own reason unless it has a hardware adapter", async () => {
     const probe = await probeWebGpu();
-    const choice = await selectBackend('auto');
+    const choice = await selectBackend('auto', { webgpu: { importer: defaultImporter } });
     if (probe.available && !probe.software) {
       expect(choice.name).toBe('webgpu');
       expect(choice.reason).toContain(probe.adapter.device || probe.adapter.description);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { withNavigatorGpu } from './scoped-navigator';
 import type { BackendProvider } from './select';
+import { gpuDeviceNodes, nodeSystem } from './webgpu-diagnose';
 import {
   REQUIRED_LIMITS,
   adapterLabel,
@@ -161,5 +162,12 @@ export function releaseWebGpuBackend(): void {
 export const webgpuProvider: BackendProvider = {
   name: BACKEND,
   description: 'WebGPU',
+  autoSkip: (options) => {
+    const asked = options.webgpu ?? {};
+    // a software adapter, or Dawn options, were asked for: probe as told
+    if (asked.allowSoftware || asked.dawnOptions || asked.importer) return undefined;
+    const nodes = gpuDeviceNodes(nodeSystem());
+    return nodes?.length === 0 ? 'no GPU device on this machine (no /dev/dri render node, /dev/nvidia*, or /dev/dxg)' : undefined;
+  },
   activate: async (options) => (await setupWebGpuBackend(options.webgpu)).reason,
 };
