@@ -81,7 +81,7 @@ const tableRows = rows.map((r) => [
 ]);
 if (torchSeconds && typeof torch !== 'string') {
   tableRows.push([
-    `pytorch ${String(torch.summary['torch'] ?? '')} (${String(torch.summary['threads'] ?? '?')} threads)`,
+    `pytorch ${String(torch.summary['torch'] ?? '')} (${String(torch.summary['threads'] ?? '?')} thread${torch.summary['threads'] === 1 ? '' : 's'})`,
     fmt(torchSeconds),
     Math.round(data.train.count / torchSeconds),
     (TUTORIAL_EPOCH_GFLOP / torchSeconds).toFixed(1),
