@@ -7,7 +7,7 @@ import { configuredThreads } from './session';
 const CHUNK = 1024;
 
 let enabled = false;
-let cached: { key: string; engine: Engine } | undefined;
+let cached: { key: string; engine: Engine; weights: object[] } | undefined;
 let unavailable: string | undefined;
 
 /** Makes `predictProbabilities`, `predictClasses` and `evaluate` run supported MLPs in the engine. */
@@ -47,14 +47,25 @@ export function predictWithEngine(model: tf.LayersModel, input: Uint8Array | Flo
     unavailable = `the engine could not start here: ${(error as Error).message}`;
     return undefined;
   }
-  layers.dense.forEach((layer, l) => {
-    const [kernel, bias] = layer.getWeights();
+  loadWeights(engine, layers);
+  return engine.predict(input, count);
+}
+
+/**
+ * Copies the model's weights into the engine unless it holds them already: tfjs never changes a
+ * tensor's data in place, so a variable that was trained or set has a new dataId.
+ */
+function loadWeights(engine: Engine, layers: MlpLayers): void {
+  const weights = layers.dense.flatMap((layer) => layer.getWeights());
+  const ids = weights.map((w) => w.dataId);
+  if (cached!.weights.length === ids.length && ids.every((id, i) => id === cached!.weights[i])) return;
+  layers.dense.forEach((_, l) => {
     const inputs = l === 0 ? layers.inputSize : layers.units[l - 1]!;
-    engine.write(l, 'W', kernel!.dataSync() as Float32Array, inputs, layers.units[l]!);
-    engine.write(l, 'b', bias!.dataSync() as Float32Array, inputs, layers.units[l]!);
+    engine.write(l, 'W', weights[2 * l]!.dataSync() as Float32Array, inputs, layers.units[l]!);
+    engine.write(l, 'b', weights[2 * l + 1]!.dataSync() as Float32Array, inputs, layers.units[l]!);
   });
   engine.commitWeights();
-  return engine.predict(input, count);
+  cached!.weights = ids;
 }
 
 function engineFor(layers: MlpLayers): Engine {
@@ -71,6 +82,6 @@ function engineFor(layers: MlpLayers): Engine {
     adam: { learningRate: 0, beta1: 0, beta2: 0, epsilon: 0 },
     prediction: true,
   });
-  cached = { key, engine };
+  cached = { key, engine, weights: [] };
   return engine;
 }
