@@ -20,7 +20,7 @@ export function oneHot(split: Split, n: number): tf.Tensor {
 export function smallMlp(seed = 1, options: { dropout?: boolean } = {}): tf.Sequential {
   const model = tf.sequential({ name: 'small_mlp' });
   model.add(tf.layers.dense({ units: 32, activation: 'relu', inputShape: [784], name: 'dense_1', kernelInitializer: tf.initializers.glorotUniform({ seed }) }));
-  if (options.dropout !== false) model.add(tf.layers.dropout({ rate: 0.2, name: 'dropout_1' }));
+  if (options.dropout !== false) model.add(tf.layers.dropout({ rate: 0.2, name: 'dropout_1', seed }));
   model.add(tf.layers.dense({ units: 10, activation: 'softmax', name: 'dense_2', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }));
   model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   return model;
