@@ -201,6 +201,8 @@ function conv2DBackpropInputOverride(original: KernelFunc): KernelFunc {
       const pVals = wasm.typedArrayFromHeap(patches);
       const dx = wasm.typedArrayFromHeap(out);
       dx.fill(0);
+      // col2im: the same walk as Conv2DBackpropFilter's im2col, written out on purpose: a shared
+      // walker (a callback per pixel, or a cached index table) made a CNN epoch 6-15% slower
       for (let b = 0, row = 0; b < batchSize; b++) {
         for (let oh = 0; oh < outHeight; oh++) {
           for (let ow = 0; ow < outWidth; ow++, row++) {

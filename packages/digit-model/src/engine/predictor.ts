@@ -7,7 +7,14 @@ import { configuredThreads } from './session';
 const CHUNK = 1024;
 
 let enabled = false;
-let cached: { key: string; engine: Engine; weights: object[] } | undefined;
+interface CachedEngine {
+  key: string;
+  engine: Engine;
+  /** The dataIds of the weights it holds. */
+  weights: object[];
+}
+
+let cached: CachedEngine | undefined;
 let unavailable: string | undefined;
 
 /** Makes `predictProbabilities`, `predictClasses` and `evaluate` run supported MLPs in the engine. */
@@ -39,39 +46,40 @@ export function predictWithEngine(model: tf.LayersModel, input: Uint8Array | Flo
   if (!enabled || unavailable) return undefined;
   const layers = readMlpLayers(model);
   if (typeof layers === 'string') return undefined;
-  let engine: Engine;
+  let entry: CachedEngine;
   try {
-    engine = engineFor(layers);
+    entry = engineFor(layers);
   } catch (error) {
     // e.g. a browser page, which may not compile wasm synchronously: tfjs predicts instead
     unavailable = `the engine could not start here: ${(error as Error).message}`;
     return undefined;
   }
-  loadWeights(engine, layers);
-  return engine.predict(input, count);
+  loadWeights(entry, layers);
+  return entry.engine.predict(input, count);
 }
 
 /**
  * Copies the model's weights into the engine unless it holds them already: tfjs never changes a
  * tensor's data in place, so a variable that was trained or set has a new dataId.
  */
-function loadWeights(engine: Engine, layers: MlpLayers): void {
+function loadWeights(entry: CachedEngine, layers: MlpLayers): void {
+  const { engine } = entry;
   const weights = layers.dense.flatMap((layer) => layer.getWeights());
   const ids = weights.map((w) => w.dataId);
-  if (cached!.weights.length === ids.length && ids.every((id, i) => id === cached!.weights[i])) return;
+  if (entry.weights.length === ids.length && ids.every((id, i) => id === entry.weights[i])) return;
   layers.dense.forEach((_, l) => {
     const inputs = l === 0 ? layers.inputSize : layers.units[l - 1]!;
     engine.write(l, 'W', weights[2 * l]!.dataSync() as Float32Array, inputs, layers.units[l]!);
     engine.write(l, 'b', weights[2 * l + 1]!.dataSync() as Float32Array, inputs, layers.units[l]!);
   });
   engine.commitWeights();
-  cached!.weights = ids;
+  entry.weights = ids;
 }
 
-function engineFor(layers: MlpLayers): Engine {
+function engineFor(layers: MlpLayers): CachedEngine {
   const threads = configuredThreads();
   const key = `${layers.inputSize}:${layers.units.join(',')}:${threads}`;
-  if (cached?.key === key) return cached.engine;
+  if (cached?.key === key) return cached;
   void cached?.engine.dispose();
   cached = undefined;
   const engine = Engine.createSync({
@@ -83,5 +91,5 @@ function engineFor(layers: MlpLayers): Engine {
     prediction: true,
   });
   cached = { key, engine, weights: [] };
-  return engine;
+  return cached;
 }
