@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 
@@ -11,13 +13,29 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Peak resident memory of the child in kB (with `measure: true`; undefined if it did not exit normally). */
+  maxRssKb?: number;
+  /** True when the child was killed for running past `timeoutMs`. */
+  timedOut?: boolean;
 }
 
-export function startDigits(args: string[], options: { cwd: string }): ChildProcess {
+export interface RunOptions {
+  cwd: string;
+  /** Report the child's peak memory (`maxRssKb`) through a preloaded exit hook. */
+  measure?: boolean;
+  /** Kill the child (SIGKILL) after this many milliseconds and set `timedOut`. */
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+const RSS_REPORTER = fileURLToPath(new URL('./report-rss.cjs', import.meta.url));
+
+export function startDigits(args: string[], options: RunOptions): ChildProcess {
   if (!existsSync(DIGITS_BIN)) throw new Error(`${DIGITS_BIN} is missing: run \`pnpm --filter @digits/cli build\` first`);
-  return spawn(process.execPath, [DIGITS_BIN, ...args], {
+  const nodeArgs = options.measure ? ['--require', RSS_REPORTER] : [];
+  return spawn(process.execPath, [...nodeArgs, DIGITS_BIN, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -33,8 +51,26 @@ export function finished(child: ChildProcess): Promise<RunResult> {
   });
 }
 
-export function runDigits(args: string[], options: { cwd: string }): Promise<RunResult> {
-  return finished(startDigits(args, options));
+export async function runDigits(args: string[], options: RunOptions): Promise<RunResult> {
+  const rssDir = options.measure ? mkdtempSync(join(tmpdir(), 'digits-rss-')) : undefined;
+  const rssFile = rssDir ? join(rssDir, 'maxrss') : undefined;
+  const child = startDigits(args, rssFile ? { ...options, env: { ...options.env, DIGITS_TEST_RSS_FILE: rssFile } } : options);
+  let timedOut = false;
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, options.timeoutMs)
+    : undefined;
+  try {
+    const result = await finished(child);
+    if (timedOut) result.timedOut = true;
+    if (rssFile && existsSync(rssFile)) result.maxRssKb = Number(readFileSync(rssFile, 'utf8'));
+    return result;
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (rssDir) rmSync(rssDir, { recursive: true, force: true });
+  }
 }
 
 export function pngSize(file: string): { width: number; height: number } {
