@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { embeddedMnistDir, loadMnist } from '@digits/mnist-data/node';
 import { takeFirst } from '@digits/mnist-data';
 import { createMlp, evaluate, predictProbabilities, selectBackend, train } from '../src/index';
-import { configureEngine, disableEnginePrediction, enableEnginePrediction, engineThreads } from '../src/engine/index';
+import { builtinEngine, configureEngine } from '../src/engine/index';
 import { TUTORIAL_EPOCH_GFLOP, machine, runTorchPeer, table } from './common';
 
 /** The same epoch without the first layer's input gradient, which nobody computes. */
@@ -74,15 +74,14 @@ console.log(`engine: ${choice.reason}`);
   const seconds = history.epochs.reduce((s, e) => s + e.seconds, 0) / history.epochs.length;
   const testAcc = (await evaluate(model, data.test)).accuracy;
   rows.push({
-    name: `digits engine (${threads ?? engineThreads()} threads)`,
+    name: `digits engine (${builtinEngine.threads} threads)`,
     seconds,
     note: `${((used.user + used.system) / 1e6 / engineEpochs).toFixed(1)} CPU-s/epoch${engineEpochs > 1 ? `, mean of ${engineEpochs} epochs` : ''}`,
     predictMs: predictTime(model),
     testAcc,
   });
-  disableEnginePrediction();
+  await selectBackend('wasm'); // detaches the engine: tfjs wasm predicts
   console.log(`  predict 10k: ${rows.at(-1)!.predictMs!.toFixed(0)} ms in the engine, ${predictTime(model).toFixed(0)} ms on tfjs wasm with the digits kernels`);
-  enableEnginePrediction();
   history.epochs.forEach((e) => console.log(`  epoch ${e.epoch}: ${e.seconds.toFixed(2)} s, loss ${e.loss.toFixed(4)}, acc ${e.acc.toFixed(4)}`));
   console.log(`  test accuracy after ${engineEpochs} epoch(s): ${(testAcc * 100).toFixed(2)}%`);
   model.dispose();

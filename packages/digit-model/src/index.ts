@@ -7,21 +7,14 @@ export type { TrainOptions, EpochLog, History, AugmentOptions } from './train';
 export { evaluate, predictProbabilities, predictClasses, confusionMatrix, classifyResults } from './predict';
 export { registerTrainer } from './trainer';
 export type { Trainer, TrainerContext, TrainerSession, EpochPlan } from './trainer';
+export { registerPredictor } from './predictor';
+export type { Predictor, PredictorSession } from './predictor';
 export { selectBackend, registerBackendProvider, backendNames } from './backends/select';
-export type { BackendName, BackendChoice, BackendProvider, SelectBackendOptions } from './backends/select';
+export type { BackendName, BackendChoice, BackendProvider, BackendActivation, SelectBackendOptions } from './backends/provider';
 export type { WasmOptions } from './backends/wasm';
-export {
-  enableEngine,
-  disableEngine,
-  enableEngineTraining,
-  disableEngineTraining,
-  enableEnginePrediction,
-  disableEnginePrediction,
-  enginePredictionProblem,
-  engineThreads,
-  configureEngine,
-  type EngineSettings,
-} from './engine';
+// The engine's small public surface; its runtime object is in '@digits/model/engine'.
+export { configureEngine, engineProblem, enginePredictionProblem } from './engine/backend';
+export type { EngineSettings } from './engine/settings';
 export { probeWebGpu } from './backends/webgpu-probe';
 export type { WebGpuProbe, WebGpuOptions, WebGpuAdapterInfo, WebGpuLimits } from './backends/webgpu-probe';
 export { setupWebGpuBackend, releaseWebGpuBackend } from './backends/webgpu';

@@ -4,6 +4,7 @@ import { normalize, takeFirst, type Split } from '@digits/mnist-data';
 import { selectBackend } from './backends/select';
 import { createMlp } from './models';
 import { classifyResults, confusionMatrix, evaluate, predictClasses, predictProbabilities } from './predict';
+import { registerPredictor } from './predictor';
 import { train } from './train';
 import { mnist } from './test-utils/mnist';
 
@@ -19,7 +20,40 @@ beforeAll(async () => {
   await train(model, takeFirst(data.train, 1000), { epochs: 1, batchSize: 32, validationSplit: 0 });
 });
 
+const argmaxOf = (row: Float32Array) => row.indexOf(Math.max(...row));
+
 describe('predictProbabilities', () => {
+  it('asks the registered predictors, newest first, and runs the model on tfjs when each declines', async () => {
+    const calls: string[] = [];
+    const offDeclining = registerPredictor({ name: 'declines', begin: () => (calls.push('declines'), 'not this model') });
+    // the first image's probabilities as tfjs gives them, once for each of the 3 images, so the source is visible
+    const first = predictProbabilities(model, takeFirst(test, 1));
+    const offAccepting = registerPredictor({
+      name: 'first-row',
+      begin: (m) => {
+        calls.push('first-row');
+        return m === model ? { predict: (input, count) => (calls.push(`predict ${input.length}/${count}`), new Float32Array(Array.from({ length: count }, () => [...first]).flat())) } : 'another model';
+      },
+    });
+    try {
+      // 'declines' was asked for `first`; 'first-row', newer, answers now, so 'declines' is not asked
+      const three = takeFirst(test, 3);
+      expect(predictProbabilities(model, three)).toEqual(Float32Array.from([...first, ...first, ...first]));
+      // the split's bytes go through as they are (784 per image), with the sample count
+      expect(calls).toEqual(['declines', 'first-row', 'predict 2352/3']);
+      // evaluate goes through it too: three copies of image 0's prediction, scored against three labels
+      const scored = await evaluate(model, three);
+      expect(scored.accuracy * 3).toBe([0, 1, 2].filter((i) => three.labels[i] === argmaxOf(first)).length);
+      offAccepting();
+      const fromTfjs = predictProbabilities(model, three);
+      expect(fromTfjs.subarray(0, 10)).toEqual(first);
+      expect(fromTfjs.subarray(10, 20)).not.toEqual(first);
+    } finally {
+      offAccepting();
+      offDeclining();
+    }
+  });
+
   it('gives one probability row per image, equal to model.predict, for a Split or 784-vectors', () => {
     const probs = predictProbabilities(model, test);
     expect(probs.length).toBe(3000 * 10);

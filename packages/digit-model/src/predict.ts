@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Split } from '@digits/mnist-data';
 import { DigitsError, gatherBatch } from '@digits/mnist-data';
 import { sampleSize } from './batches';
-import { predictWithEngine } from './engine/predictor';
+import { beginPrediction } from './predictor';
 
 /** Samples per forward pass: large enough to keep the matmuls efficient, small enough for memory. */
 const PREDICT_CHUNK = 2048;
@@ -30,8 +30,8 @@ function outputSize(model: tf.LayersModel): number {
  * probabilities, row-major.
  */
 export function predictProbabilities(model: tf.LayersModel, x: Float32Array | Split): Float32Array {
-  const fromEngine = engineProbabilities(model, x);
-  if (fromEngine) return fromEngine;
+  const fromPredictor = predictorProbabilities(model, x);
+  if (fromPredictor) return fromPredictor;
   const { out, chunks } = plan(model, x);
   for (const { run, offset } of chunks) {
     const probs = run();
@@ -46,8 +46,8 @@ export function predictProbabilities(model: tf.LayersModel, x: Float32Array | Sp
 
 /** predictProbabilities reading results asynchronously (backends such as webgpu on Node cannot read synchronously). */
 async function predictProbabilitiesAsync(model: tf.LayersModel, x: Float32Array | Split): Promise<Float32Array> {
-  const fromEngine = engineProbabilities(model, x);
-  if (fromEngine) return fromEngine;
+  const fromPredictor = predictorProbabilities(model, x);
+  if (fromPredictor) return fromPredictor;
   const { out, chunks } = plan(model, x);
   for (const { run, offset } of chunks) {
     const probs = run();
@@ -60,12 +60,18 @@ async function predictProbabilitiesAsync(model: tf.LayersModel, x: Float32Array 
   return out;
 }
 
-/** The engine's probabilities when the engine backend runs this model (an MLP it supports), else undefined. */
-function engineProbabilities(model: tf.LayersModel, x: Float32Array | Split): Float32Array | undefined {
+/**
+ * The probabilities from the first registered predictor that runs this model (e.g. the digits
+ * engine, while its backend is selected), else undefined and tfjs runs it.
+ */
+function predictorProbabilities(model: tf.LayersModel, x: Float32Array | Split): Float32Array | undefined {
   const size = inputSize(model);
   // input of the wrong size: the tfjs path below reports it
-  if (isSplit(x)) return sampleSize(x) === size ? predictWithEngine(model, x.images.subarray(0, x.count * size), x.count) : undefined;
-  return x.length % size === 0 ? predictWithEngine(model, x, x.length / size) : undefined;
+  const samples = isSplit(x) ? (sampleSize(x) === size ? x.count : undefined) : x.length % size === 0 ? x.length / size : undefined;
+  if (samples === undefined) return undefined;
+  const session = beginPrediction(model);
+  if (typeof session === 'string') return undefined;
+  return session.predict(isSplit(x) ? x.images.subarray(0, samples * size) : x, samples);
 }
 
 function plan(model: tf.LayersModel, x: Float32Array | Split): { out: Float32Array; chunks: { run: () => tf.Tensor; offset: number }[] } {

@@ -153,6 +153,7 @@ describe('registerTrainer', () => {
     const offDeclining = registerTrainer({ name: 'declines', begin: () => 'not for this model' });
     const declined = await train(small_net(), small, { epochs: 1 });
     expect(declined.trainer).toBe('tfjs');
+    expect(declined.trainerReason).toBe('declines: not for this model');
 
     const offAccepting = registerTrainer({
       name: 'batches',
@@ -183,6 +184,7 @@ describe('registerTrainer', () => {
     try {
       const history = await train(small_net(), small, { epochs: 2, batchSize: 64 });
       expect(history.trainer).toBe('batches');
+      expect(history.trainerReason).toBeUndefined();
       expect(seen).toEqual(['begin 64', 'epoch 1', 'sync', 'epoch 2', 'sync', 'dispose']);
       expect(history.epochs[1]!.val_acc).toBeGreaterThan(0.5);
     } finally {

@@ -5,7 +5,7 @@ import { sampleSize } from './batches';
 import { compileModel } from './models';
 import { evaluate } from './predict';
 import { deriveSeed } from './seeds';
-import { registeredTrainers, type EpochPlan, type TrainerSession } from './trainer';
+import { beginTraining, type EpochPlan } from './trainer';
 
 export interface EpochLog {
   /** 1-based: the first epoch is 1; resume with `initialEpoch` = the last log's epoch. */
@@ -22,6 +22,11 @@ export interface History {
   epochs: EpochLog[];
   /** What trained the batches: 'tfjs' (trainOnBatch) or a registered trainer's name. */
   trainer: string;
+  /**
+   * When tfjs trained although trainers are registered: why each declined, `name: reason`,
+   * '; '-separated (e.g. 'engine: layer conv2d_1 (Conv2D) is not part of a Dense/ReLU/Dropout/softmax stack').
+   */
+  trainerReason?: string;
   /** Why training ended before `epochs`, if it did. */
   stopped?: 'early-stopping' | 'aborted';
 }
@@ -45,6 +50,8 @@ export interface TrainOptions {
   history?: EpochLog[];
   /** Train each epoch on a freshly augmented copy of the training split (seeded per epoch). */
   augment?: boolean | AugmentOptions;
+  /** Called once before the first epoch with the history so far; its `trainer` and `trainerReason` say what trains. */
+  onBegin?(history: History): void | Promise<void>;
   onEpochEnd?(log: EpochLog, model: tf.LayersModel): void | Promise<void>;
   onBatchEnd?(batch: number, batches: number, logs: { loss: number; acc: number; size: number }): void;
   earlyStopping?: { monitor?: 'val_loss' | 'val_acc' | 'loss' | 'acc'; patience: number; minDelta?: number };
@@ -77,9 +84,12 @@ export async function train(model: tf.LayersModel, data: Split, options: TrainOp
 
   const history: History = { epochs: [...previous], trainer: 'tfjs' };
   const stopper = earlyStopper(options, previous, validation !== undefined);
-  const session = await beginSession(model, batchSize, seed);
+  const begun = await beginTraining({ model, batchSize, seed, backend: tf.getBackend() });
+  const session = typeof begun === 'string' ? undefined : begun;
   if (session) history.trainer = session.name;
+  else if (typeof begun === 'string' && begun) history.trainerReason = begun;
   try {
+    await options.onBegin?.(history);
     for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
       if (options.signal?.aborted) {
         history.stopped = 'aborted';
@@ -158,18 +168,6 @@ async function trainEpochWithTfjs(
     if (plan.signal?.aborted) break;
   }
   return { loss: lossSum / n, acc: accSum / n };
-}
-
-async function beginSession(
-  model: tf.LayersModel,
-  batchSize: number,
-  seed: number,
-): Promise<{ name: string; session: TrainerSession } | undefined> {
-  for (const trainer of registeredTrainers()) {
-    const session = await trainer.begin({ model, batchSize, seed, backend: tf.getBackend() });
-    if (typeof session !== 'string') return { name: trainer.name, session };
-  }
-  return undefined;
 }
 
 function holdOut(data: Split, options: TrainOptions, seed: number): { trainSplit: Split; validation?: Split } {

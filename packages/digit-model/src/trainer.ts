@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { Registry } from './registry';
 
 /**
  * The hook through which a faster training engine takes over `train()`'s inner loop.
@@ -6,7 +7,9 @@ import type * as tf from '@tensorflow/tfjs';
  * `train()` keeps everything a user sees (options, validation split, per-epoch shuffles, callbacks,
  * early stopping, checkpoints, abort, history). Before the first epoch it asks each registered
  * trainer, newest first, to `begin` a session for the model; the first that returns a session
- * trains every epoch's batches, and `train()` falls back to tfjs's `trainOnBatch` when none does.
+ * trains every epoch's batches, and `train()` falls back to tfjs's `trainOnBatch` when none does,
+ * recording the reasons they gave in `History.trainerReason`. `predictor.ts` is the same hook for
+ * prediction.
  */
 export interface Trainer {
   /** Shown in `History.trainer`, e.g. 'engine'. */
@@ -54,18 +57,28 @@ export interface TrainerSession {
   dispose(): void | Promise<void>;
 }
 
-const trainers: Trainer[] = [];
+const trainers = new Registry<Trainer>();
 
 /** Registers a trainer; returns a function that unregisters it. */
 export function registerTrainer(trainer: Trainer): () => void {
-  trainers.unshift(trainer);
-  return () => {
-    const i = trainers.indexOf(trainer);
-    if (i >= 0) trainers.splice(i, 1);
-  };
+  return trainers.add(trainer);
 }
 
 /** The registered trainers, newest first. */
 export function registeredTrainers(): readonly Trainer[] {
-  return trainers;
+  return trainers.all;
+}
+
+/**
+ * The session of the first registered trainer that takes the model, with its name, or the reasons
+ * each one gave (`name: reason`, '; '-separated; empty when none is registered).
+ */
+export async function beginTraining(context: TrainerContext): Promise<{ name: string; session: TrainerSession } | string> {
+  const reasons: string[] = [];
+  for (const trainer of trainers.all) {
+    const session = await trainer.begin(context);
+    if (typeof session !== 'string') return { name: trainer.name, session };
+    reasons.push(`${trainer.name}: ${session}`);
+  }
+  return reasons.join('; ');
 }

@@ -30,17 +30,53 @@ describe('selectBackend', () => {
     expect(tf.tidy(() => Array.from(tf.matMul([[1, 2]], [[3], [4]]).dataSync()))).toEqual([11]);
   });
 
-  it('trains and predicts with the engine only while the engine backend is selected', async () => {
+  it('attaches the engine (trainer and predictor) only while the engine backend is selected, and frees it after', async () => {
     const { registeredTrainers } = await import('../trainer');
-    const { enginePredictionProblem } = await import('../engine/predictor');
+    const { registeredPredictors } = await import('../predictor');
+    const { builtinEngine, engineProblem, enginePredictionProblem } = await import('../engine/backend');
     const { createMlp } = await import('../models');
+    const { predictProbabilities } = await import('../predict');
     await selectBackend('engine');
     const model = createMlp({ hiddenUnits: [8, 8] });
-    expect(registeredTrainers().map((t) => t.name)).toContain('engine');
+    expect(registeredTrainers()).toContain(builtinEngine.trainer);
+    expect(registeredPredictors()).toContain(builtinEngine.predictor);
+    expect(engineProblem(model)).toBeUndefined();
     expect(enginePredictionProblem(model)).toBeUndefined();
+    predictProbabilities(model, new Float32Array(784));
+    expect(builtinEngine.usage().engines).toBe(1);
+    // selecting it again deactivates the first activation: still attached once
+    await selectBackend('engine');
+    expect(registeredTrainers().filter((t) => t === builtinEngine.trainer)).toHaveLength(1);
     await selectBackend('wasm');
-    expect(registeredTrainers().map((t) => t.name)).not.toContain('engine');
-    expect(enginePredictionProblem(model)).toMatch(/not enabled/);
+    expect(registeredTrainers()).not.toContain(builtinEngine.trainer);
+    expect(registeredPredictors()).not.toContain(builtinEngine.predictor);
+    expect(engineProblem(model)).toBe('the engine backend is not selected');
+    expect(enginePredictionProblem(model)).toBe('the engine backend is not selected');
+    expect(builtinEngine.usage()).toEqual({ sessions: 0, engines: 0, workers: 0, bytes: 0 });
+    model.dispose();
+  });
+
+  it('deactivates a registered provider when another backend is selected', async () => {
+    const events: string[] = [];
+    const off = registerBackendProvider({
+      name: 'test-cpu-hooks',
+      description: 'the cpu backend with a deactivation hook',
+      activate: async () => {
+        await tf.setBackend('cpu');
+        events.push('activate');
+        return { reason: 'cpu with hooks', deactivate: () => void events.push('deactivate') };
+      },
+    });
+    try {
+      expect(await selectBackend('test-cpu-hooks')).toMatchObject({ name: 'test-cpu-hooks', reason: 'cpu with hooks' });
+      expect(events).toEqual(['activate']);
+      await selectBackend('cpu');
+      expect(events).toEqual(['activate', 'deactivate']);
+      await selectBackend('cpu');
+      expect(events).toEqual(['activate', 'deactivate']);
+    } finally {
+      off();
+    }
   });
 
   it("'cpu' switches to the cpu backend", async () => {

@@ -1,44 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError, isDigitsError } from '@digits/mnist-data';
 import { isModuleNotFound, isNode } from './node-resolve';
-import { activateWasm, type WasmOptions } from './wasm';
-import { disableEngine, engineBackend } from '../engine/backend';
+import { engineBackend } from '../engine/backend';
+import type { BackendActivation, BackendChoice, BackendName, BackendProvider, SelectBackendOptions } from './provider';
+import { activateWasm } from './wasm';
 import { webgpuProvider } from './webgpu';
-import type { WebGpuOptions } from './webgpu-probe';
-
-export type BuiltinBackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'engine' | 'wasm' | 'cpu';
-export type BackendName = 'auto' | BuiltinBackendName | (string & {});
-
-export interface BackendChoice {
-  /** The name it was selected by ('wasm', 'engine', ...). */
-  name: string;
-  /** tf.getBackend() now. */
-  backend: string;
-  /** What runs, e.g. 'WebAssembly SIMD with XNNPACK; ...'. */
-  reason: string;
-  /** One line per backend tried before it and skipped, with why. */
-  skipped: string[];
-}
-
-/**
- * A selectable backend. Activation makes it tfjs's active backend and resolves to a sentence about
- * what runs; when it cannot run it throws DigitsError('BACKEND_UNAVAILABLE') saying how to get it.
- */
-export interface BackendProvider {
-  name: string;
-  /** Human name used in messages, e.g. 'the digits CPU engine'. */
-  description: string;
-  /** 'auto' tries it just before this built-in backend; omitted: only selectable by name. */
-  autoBefore?: BuiltinBackendName;
-  /** In 'auto' only: a cheap reason to pass over it without activating, or undefined to try it. */
-  autoSkip?(options: SelectBackendOptions): string | undefined;
-  activate(options: SelectBackendOptions): Promise<string>;
-}
-
-export interface SelectBackendOptions extends WasmOptions {
-  /** For 'webgpu' (also in 'auto'): Dawn options, feature level, software adapters. */
-  webgpu?: WebGpuOptions;
-}
 
 type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 let nativeLoaded: NativePackage | undefined;
@@ -92,7 +58,7 @@ const BUILTIN: BackendProvider[] = [
 
 const extra: BackendProvider[] = [];
 
-/** Adds a selectable backend (e.g. 'engine'); replaces one of the same name. */
+/** Adds a selectable backend (e.g. the web app's 'webgl'); replaces one of the same name. */
 export function registerBackendProvider(provider: BackendProvider): () => void {
   if (BUILTIN.some((b) => b.name === provider.name) || provider.name === 'auto') {
     throw new DigitsError('BAD_ARGUMENT', `backend name '${provider.name}' is reserved`);
@@ -125,16 +91,16 @@ export function backendNames(): string[] {
  * trained and run in the engine, other models on wasm), wasm, cpu, and reports why it skipped each one before the winner.
  */
 export async function selectBackend(name: BackendName = 'auto', options: SelectBackendOptions = {}): Promise<BackendChoice> {
-  // Only the 'engine' backend uses the engine; its activate() turns it back on.
-  disableEngine();
   if (name !== 'auto') {
     const provider = [...BUILTIN, ...extra].find((p) => p.name === name);
     if (!provider) {
       throw unavailable(`unknown backend '${name}'; choose one of: ${backendNames().join(', ')}`);
     }
-    const reason = await provider.activate(options);
+    await deactivateCurrent();
+    const reason = await activate(provider, options);
     return { name, backend: tf.getBackend(), reason, skipped: [] };
   }
+  await deactivateCurrent();
   const skipped: string[] = [];
   for (const provider of autoOrder()) {
     const skip = provider.autoSkip?.(options);
@@ -143,7 +109,7 @@ export async function selectBackend(name: BackendName = 'auto', options: SelectB
       continue;
     }
     try {
-      const reason = await provider.activate(options);
+      const reason = await activate(provider, options);
       return { name: provider.name, backend: tf.getBackend(), reason, skipped };
     } catch (error) {
       if (!isDigitsError(error, 'BACKEND_UNAVAILABLE')) throw error;
@@ -151,6 +117,25 @@ export async function selectBackend(name: BackendName = 'auto', options: SelectB
     }
   }
   throw unavailable(`no backend could start:\n  ${skipped.join('\n  ')}`);
+}
+
+/**
+ * The activation of the selected provider, to undo before the next selection. One per process, as
+ * tfjs's active backend is: whatever a provider turned on (the engine's trainer and predictor, its
+ * memory and workers) stays on exactly while it is the selected backend.
+ */
+let current: BackendActivation | undefined;
+
+async function activate(provider: BackendProvider, options: SelectBackendOptions): Promise<string> {
+  const result = await provider.activate(options);
+  current = typeof result === 'string' ? { reason: result } : result;
+  return current.reason;
+}
+
+async function deactivateCurrent(): Promise<void> {
+  const previous = current;
+  current = undefined;
+  await previous?.deactivate?.();
 }
 
 function unavailable(message: string, cause?: unknown): DigitsError {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { withNavigatorGpu } from './scoped-navigator';
-import type { BackendProvider } from './select';
+import type { BackendProvider } from './provider';
 import { gpuDeviceNodes, nodeSystem } from './webgpu-diagnose';
 import {
   REQUIRED_LIMITS,

@@ -1,52 +1,59 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { BackendActivation, BackendProvider } from '../backends/provider';
 import { activateWasm } from '../backends/wasm';
-import type { BackendProvider } from '../backends/select';
-import { registerTrainer } from '../trainer';
-import { disableEnginePrediction, enableEnginePrediction } from './predictor';
-import { engineTrainer } from './session';
-import { defaultThreadCount, threadsAvailable } from './threads';
-
-let unregister: (() => void) | undefined;
-
-/** Makes `train()` use the engine for the models it supports (tfjs trains the rest). Idempotent. */
-export function enableEngineTraining(): void {
-  unregister ??= registerTrainer(engineTrainer);
-}
-
-/** Back to tfjs's `trainOnBatch` for every model. */
-export function disableEngineTraining(): void {
-  unregister?.();
-  unregister = undefined;
-}
-
-/** Training and prediction of supported MLPs in the engine (what the engine backend turns on). */
-export function enableEngine(): void {
-  enableEngineTraining();
-  enableEnginePrediction();
-}
-
-/** Both back to tfjs. */
-export function disableEngine(): void {
-  disableEngineTraining();
-  disableEnginePrediction();
-}
-
-/** Threads an engine session would use here. */
-export function engineThreads(): number {
-  return threadsAvailable() ? defaultThreadCount() : 1;
-}
+import { EngineRuntime } from './runtime';
+import type { EngineSettings } from './settings';
+import { threadsAvailable } from './threads';
 
 /**
- * The 'engine' backend: the digits CPU engine for training MLPs and for their prediction and
- * evaluation, and tfjs's wasm backend (with our kernel overrides) for every other model. Built into selectBackend: 'auto' tries it just before 'wasm'.
+ * The 'engine' backend of a runtime: the digits CPU engine for training MLPs and for their
+ * prediction and evaluation, and tfjs's wasm backend (with our kernel overrides) for every other
+ * model. Activation attaches the runtime (its trainer and predictor); deactivation, when another
+ * backend is selected, detaches it and frees its memory and worker threads (settings stay).
  */
-export const engineBackend: BackendProvider = {
-  name: 'engine',
-  description: 'the digits CPU engine',
-  async activate(options) {
-    const wasm = await activateWasm(options);
-    enableEngine();
-    const threads = engineThreads();
-    const why = threads > 1 ? '' : threadsAvailable() ? '' : ' (no SharedArrayBuffer/workers here: one thread)';
-    return `digits CPU engine: MLP training and prediction in WebAssembly SIMD on ${threads} thread${threads > 1 ? 's' : ''}${why}; ${wasm}`;
-  },
-};
+export function createEngineBackend(runtime: EngineRuntime): BackendProvider {
+  return {
+    name: 'engine',
+    description: 'the digits CPU engine',
+    async activate(options): Promise<BackendActivation> {
+      const wasm = await activateWasm(options);
+      const detach = runtime.attach();
+      const threads = runtime.threads;
+      const why = threads > 1 || threadsAvailable() ? '' : ' (no SharedArrayBuffer/workers here: one thread)';
+      return {
+        reason: `digits CPU engine: MLP training and prediction in WebAssembly SIMD on ${threads} thread${threads > 1 ? 's' : ''}${why}; ${wasm}`,
+        async deactivate() {
+          detach();
+          await runtime.release();
+        },
+      };
+    },
+  };
+}
+
+/** The runtime behind the built-in 'engine' backend (the one `configureEngine` configures). */
+export const builtinEngine = new EngineRuntime();
+
+/** The built-in 'engine' backend: 'auto' tries it just before 'wasm'. */
+export const engineBackend: BackendProvider = createEngineBackend(builtinEngine);
+
+/** Changes how the built-in engine runs from its next session or prediction on (e.g. `{ threads: 1 }`). */
+export function configureEngine(settings: EngineSettings): void {
+  builtinEngine.configure(settings);
+}
+
+const NOT_SELECTED = 'the engine backend is not selected';
+
+/**
+ * Why `train()` would not train this model in the digits engine, or undefined when it would: the
+ * engine backend is not selected, or the model is not one it trains (the layer, loss or optimizer
+ * that is not supported).
+ */
+export function engineProblem(model: tf.LayersModel): string | undefined {
+  return builtinEngine.attached ? builtinEngine.trainingProblem(model) : NOT_SELECTED;
+}
+
+/** Why `predictProbabilities`/`predictClasses`/`evaluate` would not run this model in the digits engine, or undefined when they would. */
+export function enginePredictionProblem(model: tf.LayersModel): string | undefined {
+  return builtinEngine.attached ? builtinEngine.predictionProblem(model) : NOT_SELECTED;
+}

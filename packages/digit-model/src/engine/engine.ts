@@ -120,6 +120,11 @@ export class Engine {
     return this.p.threads;
   }
 
+  /** Bytes of wasm memory it holds (network, optimizer state, data, workspaces). */
+  get memoryBytes(): number {
+    return this.p.memory.buffer.byteLength;
+  }
+
   /** Whether worker threads can run the shards (shared memory and workers exist here). */
   get hasWorkers(): boolean {
     return this.p.workers.length > 0;

@@ -1,39 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../seeds';
-import type { EpochPlan, Trainer, TrainerContext, TrainerSession } from '../trainer';
+import type { EpochPlan, TrainerContext, TrainerSession } from '../trainer';
 import { Engine } from './engine';
-import { readMlpSpec, type MlpSpec } from './mlp-spec';
-import { defaultThreadCount } from './threads';
+import type { MlpSpec } from './mlp-spec';
+import { requestedThreads, type EngineSettings } from './settings';
 
 /** Event-loop yields during an epoch, so that timers and abort signals get through. */
 const YIELD_EVERY_MS = 50;
-
-export interface EngineSettings {
-  /** Threads sharing each batch; default (or undefined): the available cores, at most 8. */
-  threads?: number | undefined;
-  /**
-   * Time a few batches on all threads and a few on this thread alone at the start of each epoch, and
-   * keep the faster (on a busy machine, waiting for the slowest thread can cost more than the
-   * threads gain). Results are identical either way. Default true.
-   */
-  adaptive?: boolean | undefined;
-}
-
-const settings: EngineSettings = {};
-
-/** Changes how later engine sessions run (e.g. `{ threads: 1 }`). */
-export function configureEngine(next: EngineSettings): void {
-  for (const key of ['threads', 'adaptive'] as const) {
-    if (!(key in next)) continue;
-    if (next[key] === undefined) delete settings[key];
-    else (settings as Record<string, unknown>)[key] = next[key];
-  }
-}
-
-/** Threads an engine started now would use: the configured count, else the available cores (at most 8). */
-export function configuredThreads(): number {
-  return settings.threads ?? defaultThreadCount();
-}
 
 /** Batches timed each way at the start of an epoch (the first of each is a warm-up). */
 const PROBE_BATCHES = 8;
@@ -49,9 +22,11 @@ export class EngineSession implements TrainerSession {
   private engine: Engine | undefined;
   private readonly inputs: number[];
 
+  /** `settings` is the runtime's (read when the engine starts and at each epoch, so `configure` applies to the next). */
   constructor(
     private readonly context: TrainerContext,
     private readonly spec: MlpSpec,
+    private readonly settings: Readonly<EngineSettings> = {},
   ) {
     this.inputs = spec.units.map((_, l) => (l === 0 ? spec.inputSize : spec.units[l - 1]!));
   }
@@ -70,7 +45,7 @@ export class EngineSession implements TrainerSession {
     let correctSum = 0;
     let seen = 0;
     let lastYield = performance.now();
-    const adaptive = engine.hasWorkers && settings.adaptive !== false;
+    const adaptive = engine.hasWorkers && this.settings.adaptive !== false;
     const probe = { parallel: 0, serial: 0 };
     for (let batch = 0, start = 0; start < n; batch++, start += plan.batchSize) {
       const size = Math.min(plan.batchSize, n - start);
@@ -104,7 +79,7 @@ export class EngineSession implements TrainerSession {
       shape: { inputSize: spec.inputSize, units: spec.units, dropout: spec.dropout },
       batchSize: this.context.batchSize,
       samples: plan.labels.length,
-      threads: configuredThreads(),
+      threads: requestedThreads(this.settings),
       adam: spec.adam,
     });
     try {
@@ -188,12 +163,3 @@ export class EngineSession implements TrainerSession {
     this.engine = undefined;
   }
 }
-
-/** The engine as a `train()` trainer: takes over MLPs it can train, says why not otherwise. */
-export const engineTrainer: Trainer = {
-  name: 'engine',
-  begin(context: TrainerContext): TrainerSession | string {
-    const spec = readMlpSpec(context.model);
-    return typeof spec === 'string' ? spec : new EngineSession(context, spec);
-  },
-};

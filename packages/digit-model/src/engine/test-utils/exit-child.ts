@@ -2,12 +2,13 @@
 // disposes the session or (argv[2] === 'leak') forgets it. Either way the process must exit alone.
 import * as tf from '@tensorflow/tfjs';
 import { createMlp } from '../../models';
-import { configureEngine, engineTrainer, type EngineSession } from '../session';
+import { EngineRuntime } from '../runtime';
+import type { EngineSession } from '../session';
 
 await tf.setBackend('cpu');
-configureEngine({ threads: 2 });
+const runtime = new EngineRuntime({ threads: 2 });
 const model = createMlp({ hiddenUnits: [16], seed: 1 });
-const session = engineTrainer.begin({ model, batchSize: 8, seed: 1, backend: 'cpu' }) as EngineSession;
+const session = runtime.trainer.begin({ model, batchSize: 8, seed: 1, backend: 'cpu' }) as EngineSession;
 const images = new Uint8Array(32 * 784).map((_, i) => (i * 7) % 256);
 const labels = new Uint8Array(32).map((_, i) => i % 10);
 const result = await session.trainEpoch({

@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalize, takeFirst, type Dataset } from '@digits/mnist-data';
 import { createCnn, createMlp } from '../models';
 import { evaluate, predictClasses, predictProbabilities } from '../predict';
 import { train } from '../train';
 import { mnist } from '../test-utils/mnist';
-import { disableEnginePrediction, enableEnginePrediction, enginePredictionProblem } from './predictor';
-import { configureEngine } from './session';
+import { EngineRuntime } from './runtime';
 
 let data: Dataset;
 let model: tf.Sequential;
+const runtime = new EngineRuntime();
+let detach: (() => void) | undefined;
+/** What the engine backend does on activation: predictProbabilities & co. reach this runtime. */
+const enableEnginePrediction = () => void (detach ??= runtime.attach());
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -19,10 +22,16 @@ beforeAll(async () => {
   await train(model, takeFirst(data.train, 1000), { epochs: 1, batchSize: 50, validationSplit: 0 });
 });
 
-afterEach(() => {
-  disableEnginePrediction();
-  configureEngine({ threads: undefined });
+afterEach(async () => {
+  detach?.();
+  detach = undefined;
+  await runtime.release();
+  runtime.configure({ threads: undefined });
 });
+afterAll(() => runtime.dispose());
+
+/** Why prediction would not run in the engine: not attached (tfjs predicts), or the runtime's reason. */
+const enginePredictionProblem = (m: tf.LayersModel) => (runtime.attached ? runtime.predictionProblem(m) : 'not attached');
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -38,7 +47,7 @@ describe('prediction in the engine', () => {
   it.each([1, 2])('gives the probabilities tfjs gives (to 1e-5) with %i thread(s), from bytes and from floats', (threads) => {
     const test = takeFirst(data.test, count);
     const reference = predictProbabilities(model, test);
-    configureEngine({ threads });
+    runtime.configure({ threads });
     enableEnginePrediction();
     expect(enginePredictionProblem(model)).toBeUndefined();
     const before = tf.memory().numTensors;
@@ -46,6 +55,7 @@ describe('prediction in the engine', () => {
     const fromFloats = predictProbabilities(model, normalize(test.images));
     expect(tf.memory().numTensors).toBe(before);
     expect(enginePredictionProblem(model)).toBeUndefined(); // it ran: nothing made it give up
+    expect(runtime.usage()).toMatchObject({ engines: 1, sessions: 0 });
     expect(maxAbsDiff(fromBytes, reference)).toBeLessThan(1e-5);
     expect(maxAbsDiff(fromFloats, reference)).toBeLessThan(1e-5);
     // the classes agree wherever the top two probabilities are not a near tie
@@ -75,7 +85,6 @@ describe('prediction in the engine', () => {
   });
 
   it('leaves what it cannot run to tfjs, and says why', () => {
-    expect(enginePredictionProblem(model)).toMatch(/not enabled/);
     enableEnginePrediction();
     const cnn = createCnn({ filters: [2, 2], denseUnits: 8 });
     expect(enginePredictionProblem(cnn)).toMatch(/Reshape/);

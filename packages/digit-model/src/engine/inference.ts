@@ -1,0 +1,94 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { PredictorSession } from '../predictor';
+import { Engine } from './engine';
+import { readMlpLayers, type MlpLayers } from './mlp-spec';
+import { requestedThreads, type EngineSettings } from './settings';
+
+/** Samples per engine pass (split between the threads). */
+const CHUNK = 1024;
+
+/**
+ * The inference engine of a runtime: one engine, kept for the last network shape it ran (so a page
+ * or a training run predicting the same model again pays nothing to start it), rebuilt when the shape
+ * or the thread count changes, freed by `dispose`. It holds the weights it last read and reads them
+ * again only when the model's variables changed.
+ */
+export class InferenceEngine {
+  private cached: { key: string; engine: Engine; weights: object[] } | undefined;
+  /** Why the engine cannot start on this platform (found once, e.g. a page that may not compile wasm synchronously). */
+  private unavailable: string | undefined;
+
+  constructor(private readonly settings: Readonly<EngineSettings>) {}
+
+  /** Why it would not run this model, or undefined when it would. */
+  problem(model: tf.LayersModel): string | undefined {
+    if (this.unavailable) return this.unavailable;
+    const layers = readMlpLayers(model);
+    return typeof layers === 'string' ? layers : undefined;
+  }
+
+  /** A session predicting with the model's current weights, or why it cannot. */
+  begin(model: tf.LayersModel): PredictorSession | string {
+    if (this.unavailable) return this.unavailable;
+    const layers = readMlpLayers(model);
+    if (typeof layers === 'string') return layers;
+    let engine: Engine;
+    try {
+      engine = this.engineFor(layers);
+    } catch (error) {
+      // e.g. a browser page, which may not compile wasm synchronously: tfjs predicts instead
+      this.unavailable = `the engine could not start here: ${(error as Error).message}`;
+      return this.unavailable;
+    }
+    this.loadWeights(layers);
+    return { predict: (input, count) => engine.predict(input, count) };
+  }
+
+  /** The engine it holds, if any (for `EngineRuntime.usage`). */
+  get engine(): Engine | undefined {
+    return this.cached?.engine;
+  }
+
+  /** Frees the engine's memory and worker threads; the next `begin` starts a new one. */
+  async dispose(): Promise<void> {
+    const engine = this.cached?.engine;
+    this.cached = undefined;
+    await engine?.dispose();
+  }
+
+  /**
+   * Copies the model's weights into the engine unless it holds them already: tfjs never changes a
+   * tensor's data in place, so a variable that was trained or set has a new dataId.
+   */
+  private loadWeights(layers: MlpLayers): void {
+    const entry = this.cached!;
+    const { engine } = entry;
+    const weights = layers.dense.flatMap((layer) => layer.getWeights());
+    const ids = weights.map((w) => w.dataId);
+    if (entry.weights.length === ids.length && ids.every((id, i) => id === entry.weights[i])) return;
+    layers.dense.forEach((_, l) => {
+      const inputs = l === 0 ? layers.inputSize : layers.units[l - 1]!;
+      engine.write(l, 'W', weights[2 * l]!.dataSync() as Float32Array, inputs, layers.units[l]!);
+      engine.write(l, 'b', weights[2 * l + 1]!.dataSync() as Float32Array, inputs, layers.units[l]!);
+    });
+    engine.commitWeights();
+    entry.weights = ids;
+  }
+
+  private engineFor(layers: MlpLayers): Engine {
+    const threads = requestedThreads(this.settings);
+    const key = `${layers.inputSize}:${layers.units.join(',')}:${threads}`;
+    if (this.cached?.key === key) return this.cached.engine;
+    void this.dispose();
+    const engine = Engine.createSync({
+      shape: { inputSize: layers.inputSize, units: layers.units, dropout: layers.units.map(() => 0) },
+      batchSize: CHUNK,
+      samples: CHUNK,
+      threads,
+      adam: { learningRate: 0, beta1: 0, beta2: 0, epsilon: 0 },
+      prediction: true,
+    });
+    this.cached = { key, engine, weights: [] };
+    return engine;
+  }
+}
