@@ -66,6 +66,7 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
       history: previous,
       ...(settings.validationSplit ? { validationSplit: settings.validationSplit } : { validationData: data.test }),
       signal: stop.signal,
+      onBegin: (started) => out.note(trainerLine(started, backend.backend)),
       onBatchEnd: (batch, batches, logs) => progress.batch(epoch, batch + 1, batches, logs.loss),
       onEpochEnd: (log) => {
         progress.endEpoch();
@@ -103,12 +104,19 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
   out.result({
     out: dir,
     backend: { name: backend.backend, reason: backend.reason },
+    trainer: { name: history.trainer, ...(history.trainerReason ? { reason: history.trainerReason } : {}) },
     settings,
     epochs: history.epochs,
     stopped: history.stopped ?? null,
     test,
     files: { history: [`${dir}/${HISTORY_FILES.json}`, `${dir}/${HISTORY_FILES.csv}`], plots: files },
   });
+}
+
+/** 'Trainer: engine', or 'Trainer: tfjs on wasm (engine: layer ... is not ...)': never a silent fallback. */
+function trainerLine(history: History, tfjsBackend: string): string {
+  if (history.trainer !== 'tfjs') return `Trainer: ${history.trainer}`;
+  return `Trainer: tfjs on ${tfjsBackend}${history.trainerReason ? ` (${history.trainerReason})` : ''}`;
 }
 
 function pickSettings(flags: TrainFlags): TrainSettings {
