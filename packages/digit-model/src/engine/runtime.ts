@@ -3,7 +3,7 @@ import { registerPredictor, type Predictor, type PredictorSession } from '../pre
 import { registerTrainer, type Trainer, type TrainerContext, type TrainerSession } from '../trainer';
 import type { Engine } from './engine';
 import { InferenceEngine } from './inference';
-import { readMlpSpec } from './mlp-spec';
+import { readMlpSpec, type MlpSpec } from './mlp-spec';
 import { EngineSession } from './session';
 import { effectiveThreads, updateSettings, type EngineSettings } from './settings';
 
@@ -23,7 +23,7 @@ export interface EngineUsage {
 class RuntimeSession extends EngineSession {
   constructor(
     context: TrainerContext,
-    spec: Exclude<ReturnType<typeof readMlpSpec>, string>,
+    spec: MlpSpec,
     settings: Readonly<EngineSettings>,
     private readonly done: (session: RuntimeSession) => void,
   ) {
