@@ -29,7 +29,16 @@ export type DigitsErrorCode =
   | 'UNSUPPORTED_LAYER'
   | 'UNSUPPORTED_FORMAT'
   | 'WRITE_FAILED'
-  | 'ABORTED';
+  | 'ABORTED'
+  // writing into the user's file system (what digits writes, never deletes)
+  /** The target directory holds files digits did not write (they are listed); nothing is replaced. */
+  | 'TARGET_NOT_OURS'
+  /** The target already holds a saved model; replacing it needs an explicit overwrite (--force, --resume). */
+  | 'MODEL_EXISTS'
+  /** Another live process is writing to the same target (its lock file names the pid). */
+  | 'TARGET_LOCKED'
+  /** A checkpoint's dataset is not the one found now (other checksums): resuming would train on other data. */
+  | 'DATASET_CHANGED';
 
 export class DigitsError extends Error {
   override readonly name = 'DigitsError';

@@ -11,7 +11,11 @@ export interface LayerSummary {
 
 export interface ModelCardDataset {
   name: string;
+  /** checkpoints: where to load it again (a dataset name or an absolute directory) */
+  source?: string;
   checksums?: Record<string, string>;
+  /** checkpoints: SHA-256 over the decoded splits (see datasetIdentity) */
+  contentSha256?: string;
   trainCount?: number;
   testCount?: number;
 }
@@ -40,7 +44,9 @@ export interface ModelCard {
 /** Anything with a name and optional checksums/splits, e.g. a @digits/mnist-data Dataset. */
 export interface DatasetLike {
   name: string;
+  source?: string;
   checksums?: Record<string, string>;
+  contentSha256?: string;
   train?: { count: number };
   test?: { count: number };
   trainCount?: number;
@@ -95,7 +101,9 @@ function describeArchitecture(model: tf.LayersModel): ModelCard['architecture'] 
 
 function describeDataset(dataset: DatasetLike): ModelCardDataset {
   const out: ModelCardDataset = { name: dataset.name };
+  if (dataset.source !== undefined) out.source = dataset.source;
   if (dataset.checksums) out.checksums = { ...dataset.checksums };
+  if (dataset.contentSha256 !== undefined) out.contentSha256 = dataset.contentSha256;
   const trainCount = dataset.train?.count ?? dataset.trainCount;
   const testCount = dataset.test?.count ?? dataset.testCount;
   if (trainCount !== undefined) out.trainCount = trainCount;

@@ -14,6 +14,14 @@ export interface SaveOptions {
   includeOptimizer?: boolean;
 }
 
+export interface LoadOptions {
+  /**
+   * Runs after the files are read and validated and before the model is built, e.g. to select the
+   * tfjs backend the weights should live on only once the files are known to be good.
+   */
+  beforeBuild?(): void | Promise<void>;
+}
+
 export interface LoadedModel {
   model: tf.LayersModel;
   card?: ModelCard;
@@ -54,7 +62,7 @@ export async function modelArtifacts(model: tf.LayersModel, options: SaveOptions
 }
 
 /** Loads artifacts from any tfjs IOHandler, validates them, then builds the model. */
-export async function loadWithHandler(handler: tf.io.IOHandler, label: string): Promise<LoadedModel> {
+export async function loadWithHandler(handler: tf.io.IOHandler, label: string, options: LoadOptions = {}): Promise<LoadedModel> {
   if (handler.load == null) throw new DigitsError('BAD_ARGUMENT', 'this IOHandler cannot load', { file: label });
   let artifacts: tf.io.ModelArtifacts;
   try {
@@ -64,6 +72,7 @@ export async function loadWithHandler(handler: tf.io.IOHandler, label: string): 
     throw new DigitsError('MODEL_NOT_FOUND', `the model could not be read: ${(cause as Error).message}`, { file: label, cause });
   }
   validateArtifacts(artifacts, label);
+  await options.beforeBuild?.();
   const model = await buildModel(artifacts, label);
   const card = cardFromMetadata(artifacts.userDefinedMetadata);
   return card ? { model, card } : { model };
@@ -83,21 +92,21 @@ export async function saveModel(model: tf.LayersModel, target: string | tf.io.IO
 }
 
 /** Loads from a model.json URL, indexeddb://..., the files picked in a browser (model.json first), or an IOHandler. */
-export async function loadModel(source: string | tf.io.IOHandler | File[]): Promise<LoadedModel> {
+export async function loadModel(source: string | tf.io.IOHandler | File[], options: LoadOptions = {}): Promise<LoadedModel> {
   if (Array.isArray(source)) {
     // tf.io.browserFiles wants model.json first; a file picker or a drop gives any order.
     const files = [...source].sort((a, b) => Number(b.name.endsWith('.json')) - Number(a.name.endsWith('.json')));
-    return loadWithHandler(tf.io.browserFiles(files), files[0]?.name ?? 'files');
+    return loadWithHandler(tf.io.browserFiles(files), files[0]?.name ?? 'files', options);
   }
-  if (typeof source !== 'string') return loadWithHandler(source, 'IOHandler');
+  if (typeof source !== 'string') return loadWithHandler(source, 'IOHandler', options);
   // Called directly rather than looked up: tfjs registers its http router as a module side effect,
   // which bundlers (Vite 8) drop, so getLoadHandlers finds nothing in a bundled app.
-  if (/^https?:\/\//i.test(source)) return loadWithHandler(tf.io.http(source), source);
+  if (/^https?:\/\//i.test(source)) return loadWithHandler(tf.io.http(source), source, options);
   const [handler] = tf.io.getLoadHandlers(source);
   if (!handler) {
     throw new DigitsError('BAD_ARGUMENT', 'no load handler for this URL (use http(s)://.../model.json or indexeddb://; for a directory on Node import loadModel from @digits/model-io/node)', { file: source });
   }
-  return loadWithHandler(handler, source);
+  return loadWithHandler(handler, source, options);
 }
 
 /** An IOHandler that keeps the artifacts in memory: save into it, then load from it. */

@@ -146,7 +146,7 @@ describe('tfjs layers format on the file system', () => {
       const { model: loaded, card } = await loadModel(dir);
       expect(card!.quantization).toBe(quantize);
       // re-saving with the loaded card stores float32 and says so
-      await saveModel(loaded, join(work, 'requantized'), { card: card! });
+      await saveModel(loaded, join(work, 'requantized'), { card: card!, overwrite: true });
       const resaved = await loadModel(join(work, 'requantized'));
       expect(resaved.card!.quantization).toBeUndefined();
       resaved.model.dispose();
@@ -174,10 +174,13 @@ describe('tfjs layers format on the file system', () => {
     x.dispose();
   });
 
-  it('replaces an existing model only with a complete one and leaves no temp directories', async () => {
+  it('replaces an existing model only when asked (overwrite), only with a complete one, and leaves no temp directories', async () => {
     const dir = await copyOfSaved('replace');
     const other = smallMlp(99);
-    await saveModel(other, dir);
+    const before = await readFile(join(dir, 'weights.bin'));
+    await expect(saveModel(other, dir)).rejects.toMatchObject({ code: 'MODEL_EXISTS', file: dir, message: expect.stringMatching(/already holds a saved model; pass overwrite: true/) });
+    expect(await readFile(join(dir, 'weights.bin'))).toEqual(before);
+    await saveModel(other, dir, { overwrite: true });
     const { model: loaded } = await loadModel(dir);
     expect(weightBytes(loaded)).toEqual(weightBytes(other));
     expect((await readdir(work)).filter((n) => n.includes('.tmp-') || n.includes('.old-'))).toEqual([]);
@@ -190,7 +193,10 @@ describe('tfjs layers format on the file system', () => {
     await saveModel(model, join(dir, 'inner'));
     await writeFile(join(dir, 'notes.txt'), 'keep me');
     const error = await saveModel(model, dir).then(() => undefined, (e: unknown) => e);
-    expect(error).toMatchObject({ code: 'WRITE_FAILED', file: dir });
+    expect(error).toMatchObject({ code: 'TARGET_NOT_OURS', file: dir, message: `${dir}: holds files digits did not write (inner/, notes.txt); choose an empty or new directory` });
+    expect((await readdir(dir)).sort()).toEqual(['inner', 'notes.txt']);
+    // overwrite does not change that: it is about replacing a model, never about other files
+    await expect(saveModel(model, dir, { overwrite: true })).rejects.toMatchObject({ code: 'TARGET_NOT_OURS' });
     expect((await readdir(dir)).sort()).toEqual(['inner', 'notes.txt']);
   });
 

@@ -3,20 +3,22 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { joinWeightData, specByteLength } from '../artifacts';
-import { writeDirectoryAtomic } from './atomic-dir';
+import { MODEL_FILES } from '../owned-files';
+import { withModelDirectory, type ModelDirectoryOptions } from './model-dir';
 
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
+const MODEL_JSON = MODEL_FILES.model;
 
 /**
  * A tfjs IOHandler for a model directory on the local file system (model.json + weights.bin),
- * without @tensorflow/tfjs-node. Saving is atomic; loading validates the manifest and every
- * weights path before any byte is handed to tfjs. `path` may also name the model.json itself.
+ * without @tensorflow/tfjs-node. Saving goes through `ModelDirectory` (locked, atomic, only over a
+ * directory of digits' own files, over an existing model only with `overwrite`); loading validates
+ * the manifest and every weights path before any byte is handed to tfjs. `path` may also name the
+ * model.json itself.
  */
-export function fileSystemHandler(path: string): tf.io.IOHandler {
+export function fileSystemHandler(path: string, options: ModelDirectoryOptions = {}): tf.io.IOHandler {
   const dir = modelDirectory(path);
   return {
-    save: (artifacts) => saveToDirectory(dir, artifacts),
+    save: (artifacts) => withModelDirectory(dir, options, (target) => target.handler().save!(artifacts)),
     load: () => loadFromDirectory(dir),
   };
 }
@@ -25,33 +27,6 @@ const modelDirectory = (path: string) => (basename(path) === MODEL_JSON ? dirnam
 
 /** The model.json of a model directory (or the path itself when it names the model.json). */
 export const modelJsonPath = (path: string) => join(modelDirectory(path), MODEL_JSON);
-
-async function saveToDirectory(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-  if (artifacts.modelTopology instanceof ArrayBuffer) {
-    throw new DigitsError('BAD_ARGUMENT', 'only layers models can be saved (this is a binary graph topology)', { file: dir });
-  }
-  const weightData = new Uint8Array(joinWeightData(artifacts.weightData ?? new ArrayBuffer(0)));
-  const modelJson: tf.io.ModelJSON = {
-    modelTopology: artifacts.modelTopology!,
-    format: artifacts.format ?? 'layers-model',
-    generatedBy: artifacts.generatedBy ?? 'TensorFlow.js',
-    convertedBy: artifacts.convertedBy ?? null,
-    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
-  };
-  if (artifacts.trainingConfig != null) modelJson.trainingConfig = artifacts.trainingConfig;
-  if (artifacts.userDefinedMetadata != null) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
-  const json = JSON.stringify(modelJson);
-  await writeDirectoryAtomic(dir, { [MODEL_JSON]: json, [WEIGHTS_FILE]: weightData }, (names) => names.includes(MODEL_JSON));
-  return {
-    modelArtifactsInfo: {
-      dateSaved: new Date(),
-      modelTopologyType: 'JSON',
-      modelTopologyBytes: json.length,
-      weightSpecsBytes: JSON.stringify(modelJson.weightsManifest).length,
-      weightDataBytes: weightData.byteLength,
-    },
-  };
-}
 
 async function loadFromDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = join(dir, MODEL_JSON);

@@ -1,9 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { writeFileAtomic } from '@digits/mnist-data/node';
 import { importKeras, type ImportKerasOptions } from '../keras-import';
 import { exportKeras, type KerasFormat } from '../keras-export';
+import { detectContainer } from '../magic';
+import { lockTarget } from './lock';
+import type { ModelDirectoryOptions } from './model-dir';
 
 /** Reads and imports a Keras .h5 or .keras file; `configJson` may be a path to a to_json() file for save_weights files. */
 export async function readKerasFile(path: string, options: { configJson?: string | object } = {}): Promise<tf.LayersModel> {
@@ -17,10 +21,64 @@ export async function readKerasFile(path: string, options: { configJson?: string
   return importKeras(bytes, importOptions);
 }
 
-/** Exports a model to .h5 or .keras (chosen by `format`, else by the file extension) and writes it atomically. */
-export async function writeKerasFile(model: tf.LayersModel, path: string, format?: KerasFormat): Promise<void> {
+/**
+ * Exports a model to .h5 or .keras (chosen by `format`, else by the file extension) and writes it
+ * atomically, under a lock beside it. An existing Keras file is replaced only with `overwrite`
+ * (MODEL_EXISTS); an existing file that is not a Keras model, never (TARGET_NOT_OURS).
+ */
+export async function writeKerasFile(model: tf.LayersModel, path: string, format?: KerasFormat, options: ModelDirectoryOptions = {}): Promise<void> {
   const chosen = format ?? (path.endsWith('.keras') ? 'keras' : 'h5');
-  await writeFileAtomic(path, await exportKeras(model, chosen));
+  const bytes = await exportKeras(model, chosen);
+  const absolute = resolve(path);
+  await mkdirOrFail(dirname(absolute), path);
+  const lock = await lockTarget(absolute, path);
+  try {
+    await checkReplaceable(absolute, path, options);
+    await writeFileAtomic(absolute, bytes);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function mkdirOrFail(dir: string, label: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (cause) {
+    throw new DigitsError('WRITE_FAILED', `cannot create the parent directory: ${(cause as Error).message}`, { file: label, cause });
+  }
+}
+
+async function checkReplaceable(path: string, label: string, options: ModelDirectoryOptions): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new DigitsError('TARGET_NOT_OURS', 'is a directory; give a file name ending in .h5 or .keras', { file: label });
+    throw new DigitsError('WRITE_FAILED', `cannot read the existing file: ${(error as Error).message}`, { file: label, cause: error });
+  }
+  try {
+    const info = await handle.stat();
+    const head = new Uint8Array(Math.min(info.size, 1 << 16));
+    await handle.read(head, 0, head.length, 0);
+    if (!info.isFile() || !isKerasContainer(head)) {
+      throw new DigitsError('TARGET_NOT_OURS', 'exists and is not a Keras model; digits replaces only model files, choose another file name', { file: label });
+    }
+  } finally {
+    await handle.close();
+  }
+  if (!options.overwrite) {
+    throw new DigitsError('MODEL_EXISTS', `already holds a saved model; ${options.overwriteHint ?? 'pass overwrite: true to replace it'}`, { file: label });
+  }
+}
+
+function isKerasContainer(head: Uint8Array): boolean {
+  try {
+    detectContainer(head);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function readOrFail(path: string): Promise<Uint8Array> {
