@@ -75,7 +75,8 @@ describe('digits train', () => {
 
     const card = JSON.parse(readFileSync(join(model(), 'model.json'), 'utf8')).userDefinedMetadata.digitsModelCard;
     expect(card.training).toMatchObject({ arch: 'mlp', epochs: EPOCHS, limit: LIMIT, completedEpochs: EPOCHS });
-    expect(card.dataset).toMatchObject({ name: 'mnist', trainCount: LIMIT, testCount: 10000 });
+    // the dataset's identity (what a resume checks); the images trained on are training.limit
+    expect(card.dataset).toMatchObject({ name: 'mnist', source: 'mnist', trainCount: 60000, testCount: 10000, contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(card.testAccuracy).toBeGreaterThan(0.8);
   });
 });

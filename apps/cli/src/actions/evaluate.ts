@@ -1,17 +1,24 @@
 import { join } from 'node:path';
 import { imageAt, takeFirst } from '@digits/mnist-data';
 import { writeFileAtomic } from '@digits/mnist-data/node';
+import { MODEL_FILES } from '@digits/model-io/node';
 import { classifyResults, confusionMatrix, evaluate, predictClasses } from '@digits/model';
 import { digitGridPng } from '../charts/digits';
 import { renderPng } from '../charts/render';
 import { confusionSpec } from '../charts/specs';
-import type { EvaluateFlags } from '../commands/evaluate';
 import { loadDataset } from '../data';
 import { Output, formatNumber } from '../output';
 import { openModel } from './open-model';
 
-export const CONFUSION_FILE = 'confusion.png';
-export const MISCLASSIFIED_FILE = 'misclassified.png';
+export interface EvaluateFlags {
+  model: string;
+  dataset: string;
+  backend: string;
+  limit?: number;
+  show: number;
+  out?: string;
+  json: boolean;
+}
 
 export async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
   const out = new Output(flags.json);
@@ -26,8 +33,8 @@ export async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
   const { correct, incorrect } = classifyResults(test.labels, predicted);
 
   const dir = flags.out ?? flags.model;
-  const confusionFile = join(dir, CONFUSION_FILE);
-  const misclassifiedFile = join(dir, MISCLASSIFIED_FILE);
+  const confusionFile = join(dir, MODEL_FILES.confusionPlot);
+  const misclassifiedFile = join(dir, MODEL_FILES.misclassifiedPlot);
   await writeFileAtomic(confusionFile, await renderPng(confusionSpec(matrix, data.classNames)));
   const shown = incorrect.slice(0, flags.show);
   const label = (c: number) => (data.classNames[c]!.length <= 2 ? data.classNames[c]! : String(c));

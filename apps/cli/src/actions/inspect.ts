@@ -4,10 +4,16 @@ import { writeFileAtomic } from '@digits/mnist-data/node';
 import { digitGridPng } from '../charts/digits';
 import { renderPng } from '../charts/render';
 import { pixelHistogramSpec } from '../charts/specs';
-import type { InspectOptions } from '../commands/inspect';
 import { loadDataset, shapeOf } from '../data';
 import { terminalPreview } from '../images/preview';
 import { Output } from '../output';
+
+export interface InspectOptions {
+  dataset: string;
+  out: string;
+  preview: number;
+  json: boolean;
+}
 
 export const GRID_FILE = 'first-10-train.png';
 export const HISTOGRAM_FILE = 'pixel-histogram.png';

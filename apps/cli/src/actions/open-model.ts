@@ -1,18 +1,17 @@
 import type * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '@digits/model';
-import { fileSystemHandler, loadWithHandler, type ModelCard } from '@digits/model-io/node';
+import { loadModel, type ModelCard } from '@digits/model-io/node';
 
 /**
- * Reads and checks the model files, then selects the backend, then builds the model on it. The
- * files come first so that a wrong path or a damaged file is reported before any backend starts
- * (starting one may print native diagnostics, e.g. Dawn's while probing for a GPU).
+ * Loads a model, selecting the backend once its files are read and checked and before it is
+ * built: a wrong path or a damaged file is reported before any backend starts (starting one may
+ * print native diagnostics, e.g. Dawn's while probing for a GPU), and the weights live on it.
  */
 export async function openModel(
   dir: string,
   backendName: string,
 ): Promise<{ model: tf.LayersModel; card: ModelCard | undefined; backend: BackendChoice }> {
-  const artifacts = await fileSystemHandler(dir).load!();
-  const backend = await selectBackend(backendName);
-  const { model, card } = await loadWithHandler({ load: async () => artifacts }, dir);
-  return { model, card, backend };
+  let backend: BackendChoice | undefined;
+  const { model, card } = await loadModel(dir, { beforeBuild: async () => void (backend = await selectBackend(backendName)) });
+  return { model, card, backend: backend! };
 }

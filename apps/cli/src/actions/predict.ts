@@ -1,12 +1,21 @@
 import { basename, extname, join } from 'node:path';
 import { DigitsError, imageAt, isDigitsError, normalize, preprocessImage, type RawImage } from '@digits/mnist-data';
 import { writeFileAtomic } from '@digits/mnist-data/node';
-import type { PredictFlags } from '../commands/predict';
 import { loadDataset } from '../data';
 import { readImageFile } from '../images/decode';
 import { grayscalePng } from '../images/encode';
 import { terminalPreview } from '../images/preview';
 import { Output } from '../output';
+
+export interface PredictFlags {
+  model: string;
+  backend: string;
+  dataset: string;
+  index?: number;
+  show: boolean;
+  showDir: string;
+  json: boolean;
+}
 
 /** One image as the model sees it: 784 floats 0..1, white ink on black. */
 interface Input {

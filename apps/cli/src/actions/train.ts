@@ -1,37 +1,73 @@
 import type { Command } from 'commander';
-import type * as tf from '@tensorflow/tfjs';
-import { DigitsError, PREPROCESSING_SPEC, takeFirst, type Dataset, type Split } from '@digits/mnist-data';
+import { takeFirst } from '@digits/mnist-data';
+import { createCnn, createMlp, evaluate, selectBackend, train, type BackendChoice, type EpochLog, type History } from '@digits/model';
 import {
-  createCnn,
-  createMlp,
-  evaluate,
-  selectBackend,
-  train,
-  type EpochLog,
-  type History,
-} from '@digits/model';
-import { saveModel, type ModelCard } from '@digits/model-io/node';
-import type { TrainFlags, TrainSettings } from '../commands/train';
-import { loadDataset } from '../data';
+  checkCheckpointDataset,
+  datasetIdentity,
+  loadCheckpoint,
+  ModelDirectory,
+  saveCheckpoint,
+  type DatasetIdentity,
+  type ModelCardInput,
+} from '@digits/model-io/node';
+import { datasetSource, loadDataset } from '../data';
 import { EXIT_INTERRUPTED } from '../errors';
-import { HISTORY_FILES, writeHistoryFiles, writeHistoryPlots } from '../history';
+import { writeHistoryFiles, writeHistoryPlots } from '../history';
 import { Output, formatNumber } from '../output';
 import { EpochProgress, formatEpochLine } from '../progress';
-import { openModel } from './open-model';
+
+/** What a run was started with; stored in the model card so `--resume` can carry on alone. */
+export interface TrainSettings {
+  arch: 'mlp' | 'cnn';
+  epochs: number;
+  batchSize: number;
+  validationSplit?: number;
+  seed: number;
+  augment: boolean;
+  dataset: string;
+  limit?: number;
+}
+
+export interface TrainFlags extends TrainSettings {
+  backend: string;
+  out?: string;
+  resume?: string;
+  force: boolean;
+  json: boolean;
+}
 
 export async function trainCommand(flags: TrainFlags, command: Command): Promise<void> {
+  const dir = flags.resume ?? flags.out ?? `./models/digits-${flags.arch}`;
+  // The target before anything else: a directory holding other files, a model not to be replaced
+  // or another run writing there is refused before any data loads or any training starts.
+  const target = await ModelDirectory.open(dir, {
+    overwrite: flags.resume !== undefined || flags.force,
+    overwriteHint: `add --force to replace it (or --resume ${dir} to continue its training)`,
+  });
+  try {
+    await trainInto(target, flags, command);
+  } finally {
+    await target.close();
+  }
+}
+
+async function trainInto(target: ModelDirectory, flags: TrainFlags, command: Command): Promise<void> {
   const out = new Output(flags.json);
-  // The backend before the weights are created (or loaded, when resuming), so they live on it.
-  const opened = flags.resume ? await openModel(flags.resume, flags.backend) : undefined;
-  const backend = opened?.backend ?? (await selectBackend(flags.backend));
+  const dir = target.path;
+  // The backend before the weights are created (or loaded, when resuming), so they live on it;
+  // a checkpoint's files are read and checked before the backend starts.
+  let backend: BackendChoice | undefined;
+  const resumed = flags.resume
+    ? await loadCheckpoint<TrainSettings, EpochLog>(flags.resume, { beforeBuild: async () => void (backend = await selectBackend(flags.backend)) })
+    : undefined;
+  backend ??= await selectBackend(flags.backend);
+
+  const settings = resumed ? resumedSettings(resumed.settings, resumed.dataset, flags, command) : pickSettings(flags);
+  const data = await loadDataset(settings.dataset);
+  if (resumed) await checkCheckpointDataset(resumed.dataset, data);
   out.note(`Backend: ${backend.name} - ${backend.reason}`);
   for (const line of backend.skipped) out.note(`  skipped ${line}`);
-
-  const resumed = opened && flags.resume ? checkpointState(flags.resume, opened.model, opened.card) : undefined;
-  const settings = resumed ? resumedSettings(resumed.settings, flags, command) : pickSettings(flags);
-  const dir = flags.resume ?? flags.out ?? `./models/digits-${settings.arch}`;
-
-  const data = await loadDataset(settings.dataset);
+  const dataset: DatasetIdentity = resumed?.dataset ?? (await datasetIdentity(data, settings.dataset));
   const trainSplit = settings.limit ? takeFirst(data.train, settings.limit) : data.train;
   const heldOutName = settings.validationSplit ? 'validation' : 'test';
   const model = resumed?.model ?? (settings.arch === 'cnn' ? createCnn({ seed: settings.seed }) : createMlp({ seed: settings.seed }));
@@ -44,8 +80,11 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
   );
   if (resumed) out.line(`Resuming ${dir} after epoch ${previous.length}`);
 
-  const save = (history: EpochLog[], extra: Partial<ModelCard> = {}) =>
-    saveModel(model, dir, { card: modelCard(model, settings, data, trainSplit, history, extra), includeOptimizer: true });
+  const save = (history: EpochLog[], card: ModelCardInput = {}) =>
+    saveCheckpoint(model, target, { settings, history, dataset }, { card: { name: `digits-${settings.arch}`, ...card } });
+  // The starting point (epoch 0) is a checkpoint too, so that a run stopped during its first epoch
+  // can be resumed; over a model replaced with --force the old one stays until epoch 1 is done.
+  const startSaved = !resumed && !target.hadModel;
 
   const stop = new AbortController();
   const onSigint = () => {
@@ -53,11 +92,13 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
     stop.abort();
     process.stderr.write('\nStopping after the current batch (Ctrl-C again to quit now)...\n');
   };
+  // before the starting point is saved: a Ctrl-C right after it still finds a handler
   process.on('SIGINT', onSigint);
   const progress = new EpochProgress(settings.epochs, { enabled: !flags.json });
   let epoch = previous.length + 1;
   let history: History;
   try {
+    if (startSaved) await save([]);
     history = await train(model, trainSplit, {
       epochs: settings.epochs,
       batchSize: settings.batchSize,
@@ -75,7 +116,7 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
       },
       checkpoint: async (_model, _epoch, soFar) => {
         await save(soFar.epochs);
-        await writeHistoryFiles(dir, soFar.epochs);
+        await writeHistoryFiles(target, soFar.epochs);
       },
     });
   } finally {
@@ -84,23 +125,29 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
   }
 
   if (history.stopped === 'aborted') {
-    await writeHistoryPlots(dir, history.epochs, heldOutName);
-    process.stderr.write(`Interrupted: ${history.epochs.length} completed epochs are saved in ${dir}\n`);
-    process.stderr.write(`Continue with: digits train --resume ${dir}\n`);
-    out.result({ interrupted: true, out: dir, epochs: history.epochs });
+    const completed = history.epochs.length;
+    if (completed > 0) await writeHistoryPlots(target, history.epochs, heldOutName);
+    if (completed > 0 || resumed || startSaved) {
+      const what = completed > 0 ? `${completed} completed epoch${completed === 1 ? ' is' : 's are'}` : 'no epoch completed; the starting point (epoch 0) is';
+      process.stderr.write(`Interrupted: ${what} saved in ${dir}\n`);
+      process.stderr.write(`Continue with: digits train --resume ${dir}\n`);
+    } else {
+      process.stderr.write(`Interrupted before the first epoch completed: nothing was saved, ${dir} still holds the model it held before\n`);
+    }
+    out.result({ interrupted: true, out: dir, epochs: history.epochs, resumable: completed > 0 || resumed !== undefined || startSaved });
     process.exitCode = EXIT_INTERRUPTED;
     return;
   }
 
   const test = await evaluate(model, data.test);
-  // saveModel replaces the whole directory atomically, so the history and plots are written after it
+  // each save replaces the directory's files atomically, so the history and plots are written after it
   await save(history.epochs, { testAccuracy: test.accuracy, testLoss: test.loss });
-  await writeHistoryFiles(dir, history.epochs);
-  const files = await writeHistoryPlots(dir, history.epochs, heldOutName);
+  const historyFiles = await writeHistoryFiles(target, history.epochs);
+  const plots = await writeHistoryPlots(target, history.epochs, heldOutName);
   out.line(`Test loss: ${formatNumber(test.loss)}`);
   out.line(`Test accuracy: ${formatNumber(test.accuracy)}`);
   out.line(`Saved the model to ${dir} (model.json + weights, model card inside)`);
-  out.line(`Wrote ${[HISTORY_FILES.json, HISTORY_FILES.csv, HISTORY_FILES.accuracy, HISTORY_FILES.loss].map((f) => `${dir}/${f}`).join(', ')}`);
+  out.line(`Wrote ${[...historyFiles, ...plots].join(', ')}`);
   out.result({
     out: dir,
     backend: { name: backend.backend, reason: backend.reason },
@@ -109,7 +156,7 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
     epochs: history.epochs,
     stopped: history.stopped ?? null,
     test,
-    files: { history: [`${dir}/${HISTORY_FILES.json}`, `${dir}/${HISTORY_FILES.csv}`], plots: files },
+    files: { history: historyFiles, plots },
   });
 }
 
@@ -126,55 +173,15 @@ function pickSettings(flags: TrainFlags): TrainSettings {
     batchSize: flags.batchSize,
     seed: flags.seed,
     augment: flags.augment,
-    dataset: flags.dataset,
+    // a directory as an absolute path: a resume from another working directory finds it
+    dataset: datasetSource(flags.dataset),
     ...(flags.validationSplit !== undefined ? { validationSplit: flags.validationSplit } : {}),
     ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
   };
 }
 
-function resumedSettings(saved: TrainSettings, flags: TrainFlags, command: Command): TrainSettings {
+function resumedSettings(saved: TrainSettings, dataset: DatasetIdentity, flags: TrainFlags, command: Command): TrainSettings {
   // --backend is not a setting of the run; of the settings only --epochs may change on resume
   const epochsGiven = command.getOptionValueSource('epochs') === 'cli';
-  return { ...saved, ...(epochsGiven ? { epochs: flags.epochs } : {}) };
-}
-
-function modelCard(
-  model: tf.LayersModel,
-  settings: TrainSettings,
-  data: Dataset,
-  trainSplit: Split,
-  history: EpochLog[],
-  extra: Partial<ModelCard>,
-) {
-  const optimizer = model.optimizer ? { className: model.optimizer.getClassName(), ...model.optimizer.getConfig() } : undefined;
-  return {
-    name: `digits-${settings.arch}`,
-    training: { ...settings, completedEpochs: history.length, optimizer },
-    history,
-    preprocessing: PREPROCESSING_SPEC,
-    dataset: { name: data.name, ...(data.checksums ? { checksums: data.checksums } : {}), trainCount: trainSplit.count, testCount: data.test.count },
-    ...extra,
-  };
-}
-
-function checkpointState(
-  dir: string,
-  model: tf.LayersModel,
-  card: ModelCard | undefined,
-): { model: tf.LayersModel; settings: TrainSettings; history: EpochLog[] } {
-  const training = card?.training as Partial<TrainSettings> | undefined;
-  if (!training?.arch || !training.epochs || !training.batchSize || !Array.isArray(card?.history)) {
-    throw new DigitsError('MODEL_INVALID', 'no training state in this model card: was it written by `digits train`?', { file: dir });
-  }
-  const settings: TrainSettings = {
-    arch: training.arch,
-    epochs: training.epochs,
-    batchSize: training.batchSize,
-    seed: training.seed ?? 0,
-    augment: training.augment ?? false,
-    dataset: training.dataset ?? 'mnist',
-    ...(training.validationSplit !== undefined ? { validationSplit: training.validationSplit } : {}),
-    ...(training.limit !== undefined ? { limit: training.limit } : {}),
-  };
-  return { model, settings, history: card.history as EpochLog[] };
+  return { ...saved, dataset: dataset.source, ...(epochsGiven ? { epochs: flags.epochs } : {}) };
 }

@@ -1,15 +1,6 @@
 import type { Command } from 'commander';
-import { BACKEND_OPTION, DATASET_OPTION, MODEL_OPTION, parseInteger } from './options';
-
-export interface EvaluateFlags {
-  model: string;
-  dataset: string;
-  backend: string;
-  limit?: number;
-  show: number;
-  out?: string;
-  json: boolean;
-}
+import { BACKEND_OPTION, DATASET_OPTION, MODEL_OPTION, parseInteger, parseLocalPath } from './options';
+import type { EvaluateFlags } from '../actions/evaluate';
 
 export function registerEvaluate(program: Command): void {
   program
@@ -20,7 +11,7 @@ export function registerEvaluate(program: Command): void {
     .option(...BACKEND_OPTION)
     .option('--limit <n>', 'evaluate on the first N test images only', parseInteger('--limit', 1))
     .option('--show <n>', 'misclassified digits drawn in misclassified.png', parseInteger('--show', 1), 15)
-    .option('--out <dir>', 'where confusion.png and misclassified.png go (default: the model directory)')
+    .option('--out <dir>', 'where confusion.png and misclassified.png go (default: the model directory)', parseLocalPath('--out'))
     .option('--json', 'machine-readable output', false)
     .action(async (flags: EvaluateFlags) => (await import('../actions/evaluate')).evaluateCommand(flags));
 }

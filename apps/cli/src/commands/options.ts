@@ -17,6 +17,19 @@ export function parseFraction(flag: string) {
   };
 }
 
+/**
+ * A path on this machine, never a URL: `--out http://host/m` would otherwise be POSTed by tfjs's
+ * http handler (and a directory named `http:` created for the rest); digits does not upload.
+ */
+export function parseLocalPath(flag: string) {
+  return (value: string): string => {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new InvalidArgumentError(`${flag} takes a path on this machine, not a URL; digits does not upload models`);
+    return value;
+  };
+}
+
+export const FORCE_OPTION = ['--force', 'replace a model already saved at --out (the old one stays until the new one is complete)', false] as const;
+
 export const DEFAULT_MODEL_DIR = './models/digits-mlp';
 
 export const MODEL_OPTION = ['--model <dir>', 'the model directory written by `digits train` or `digits import`', DEFAULT_MODEL_DIR] as const;

@@ -1,15 +1,6 @@
 import type { Command } from 'commander';
-import { BACKEND_OPTION, DATASET_OPTION, MODEL_OPTION, parseInteger } from './options';
-
-export interface PredictFlags {
-  model: string;
-  backend: string;
-  dataset: string;
-  index?: number;
-  show: boolean;
-  showDir: string;
-  json: boolean;
-}
+import { BACKEND_OPTION, DATASET_OPTION, MODEL_OPTION, parseInteger, parseLocalPath } from './options';
+import type { PredictFlags } from '../actions/predict';
 
 export function registerPredict(program: Command): void {
   program
@@ -21,7 +12,7 @@ export function registerPredict(program: Command): void {
     .option('--index <n>', 'predict test image N instead of files', parseInteger('--index', 0))
     .option(...DATASET_OPTION)
     .option('--show', 'write the 28x28 image the model saw (and draw it in the terminal)', false)
-    .option('--show-dir <dir>', 'where --show writes <name>.28x28.png', '.')
+    .option('--show-dir <dir>', 'where --show writes <name>.28x28.png', parseLocalPath('--show-dir'), '.')
     .option('--json', 'machine-readable output', false)
     .action(async (files: string[], flags: PredictFlags) => (await import('../actions/predict')).predictCommand(files, flags));
 }

@@ -1,24 +1,6 @@
 import { Option, type Command } from 'commander';
-import { BACKEND_OPTION, DATASET_OPTION, parseFraction, parseInteger } from './options';
-
-/** What a run was started with; stored in the model card so `--resume` can carry on alone. */
-export interface TrainSettings {
-  arch: 'mlp' | 'cnn';
-  epochs: number;
-  batchSize: number;
-  validationSplit?: number;
-  seed: number;
-  augment: boolean;
-  dataset: string;
-  limit?: number;
-}
-
-export interface TrainFlags extends TrainSettings {
-  backend: string;
-  out?: string;
-  resume?: string;
-  json: boolean;
-}
+import { BACKEND_OPTION, DATASET_OPTION, FORCE_OPTION, parseFraction, parseInteger, parseLocalPath } from './options';
+import type { TrainFlags } from '../actions/train';
 
 export function registerTrain(program: Command): void {
   program
@@ -37,8 +19,9 @@ export function registerTrain(program: Command): void {
     .option('--augment', 'train on randomly shifted, scaled, rotated copies each epoch', false)
     .option(...DATASET_OPTION)
     .option('--limit <n>', 'train on the first N training images only (quick runs, tests)', parseInteger('--limit', 1))
-    .option('--out <dir>', 'where the model, history and plots go (default ./models/digits-<arch>)')
-    .option('--resume <dir>', 'continue the interrupted run saved in DIR from its last completed epoch')
+    .option('--out <dir>', 'a new or empty directory, or one digits wrote, for the model, history and plots (default ./models/digits-<arch>)', parseLocalPath('--out'))
+    .option(...FORCE_OPTION)
+    .option('--resume <dir>', 'continue the interrupted run saved in DIR from its last completed epoch', parseLocalPath('--resume'))
     .option('--json', 'machine-readable summary on stdout', false)
     .action(async (flags: TrainFlags, command: Command) => (await import('../actions/train')).trainCommand(flags, command));
 }
