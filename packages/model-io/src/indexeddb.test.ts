@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, saveModel } from './index';
-import { smallMlp, weightBytes } from './test-utils/models';
+import { datasetIdentity, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from './index';
+import { mnist, smallMlp, trainBriefly, weightBytes } from './test-utils/models';
 
 // tfjs only routes indexeddb:// in a browser: pretend to be one, with fake-indexeddb's in-memory IndexedDB.
 const wasBrowser = tf.env().getBool('IS_BROWSER');
@@ -28,5 +28,21 @@ describe('IndexedDB (browser entry)', () => {
 
   it('a missing IndexedDB model is MODEL_NOT_FOUND naming it', async () => {
     await expect(loadModel('indexeddb://nothing-saved')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', file: 'indexeddb://nothing-saved' });
+  });
+
+  it('a training checkpoint round-trips through indexeddb:// (what the web app would use), optimizer state included', async () => {
+    const data = await mnist();
+    const model = smallMlp(33, { dropout: false });
+    await trainBriefly(model, data.train, 256);
+    const state = { settings: { epochs: 3, batchSize: 32 }, history: [{ epoch: 1, loss: 1 }], dataset: await datasetIdentity(data) };
+    await saveCheckpoint(model, 'indexeddb://digits-checkpoint', state);
+    const restored = await loadCheckpoint('indexeddb://digits-checkpoint');
+    expect({ settings: restored.settings, history: restored.history, dataset: restored.dataset }).toEqual(state);
+    expect(weightBytes(restored.model)).toEqual(weightBytes(model));
+    const [a, b] = [await model.optimizer.getWeights(), await restored.model.optimizer.getWeights()];
+    expect(b.map((w) => Array.from(w.tensor.dataSync()))).toEqual(a.map((w) => Array.from(w.tensor.dataSync())));
+    tf.dispose([a[0]!.tensor, b[0]!.tensor]);
+    restored.model.optimizer.dispose();
+    [restored.model, model].forEach((m) => m.dispose());
   });
 });

@@ -215,6 +215,18 @@ describe('tfjs layers format on the file system', () => {
 });
 
 describe('loading validates before building', () => {
+  it('beforeBuild runs once the files are checked and before the model is built; never for a damaged model', async () => {
+    const calls: string[] = [];
+    const before = tf.memory().numTensors;
+    const { model: loaded } = await loadModel(savedDir, { beforeBuild: () => void calls.push(`tensors ${tf.memory().numTensors - before}`) });
+    expect(calls).toEqual(['tensors 0']);
+    loaded.dispose();
+    const dir = await copyOfSaved('damaged-before-build');
+    await truncate(join(dir, 'weights.bin'), 10);
+    await expect(loadModel(dir, { beforeBuild: () => void calls.push('damaged') })).rejects.toMatchObject({ code: 'MODEL_WEIGHTS_INVALID' });
+    expect(calls).toEqual(['tensors 0']);
+  });
+
   it('missing directory: MODEL_NOT_FOUND naming model.json', async () => {
     await expectLoadError(join(work, 'nothing-here'), 'MODEL_NOT_FOUND', /nothing-here[\\/]model\.json$/, /not found/);
   });

@@ -56,4 +56,19 @@ describe('Keras files on disk', () => {
     await expect(readKerasFile(fixturePath('keras1.2.2_tf_dense4x6.full.h5'), { configJson: fixturePath('keras1.2.1_tf_mnist_mlp.config.json') })).rejects.toMatchObject({ code: 'MODEL_WEIGHTS_INVALID' });
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('replaces an existing Keras file only with overwrite, and a file that is not a Keras model never', async () => {
+    const path = join(work, 'existing.h5');
+    await writeKerasFile(model, path);
+    const before = await readFile(path);
+    await expect(writeKerasFile(model, path)).rejects.toMatchObject({ code: 'MODEL_EXISTS', file: path });
+    expect(await readFile(path)).toEqual(before);
+    await writeKerasFile(model, path, 'h5', { overwrite: true });
+    const notes = join(work, 'notes.keras');
+    await writeFile(notes, 'my notes');
+    await expect(writeKerasFile(model, notes, 'keras', { overwrite: true })).rejects.toMatchObject({ code: 'TARGET_NOT_OURS', file: notes });
+    expect(await readFile(notes, 'utf8')).toBe('my notes');
+    await rm(notes);
+    await rm(path);
+  });
 });
