@@ -54,13 +54,31 @@ export async function trainCommand(flags: TrainFlags, command: Command): Promise
 async function trainInto(target: ModelDirectory, flags: TrainFlags, command: Command): Promise<void> {
   const out = new Output(flags.json);
   const dir = target.path;
+  // From here on Ctrl-C stops gracefully (after the current batch, or before the first one when it
+  // comes while the data loads): what is saved then is a checkpoint that --resume can continue.
+  const stop = new AbortController();
+  const onSigint = () => {
+    if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    stop.abort();
+    process.stderr.write('\nStopping after the current batch (Ctrl-C again to quit now)...\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await trainWith(target, flags, command, out, stop);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function trainWith(target: ModelDirectory, flags: TrainFlags, command: Command, out: Output, stop: AbortController): Promise<void> {
+  const dir = target.path;
   // The backend before the weights are created (or loaded, when resuming), so they live on it;
   // a checkpoint's files are read and checked before the backend starts.
-  let backend: BackendChoice | undefined;
+  let selected: BackendChoice | undefined;
   const resumed = flags.resume
-    ? await loadCheckpoint<TrainSettings, EpochLog>(flags.resume, { beforeBuild: async () => void (backend = await selectBackend(flags.backend)) })
+    ? await loadCheckpoint<TrainSettings, EpochLog>(flags.resume, { beforeBuild: async () => void (selected = await selectBackend(flags.backend)) })
     : undefined;
-  backend ??= await selectBackend(flags.backend);
+  const backend = selected ?? (await selectBackend(flags.backend));
 
   const settings = resumed ? resumedSettings(resumed.settings, resumed.dataset, flags, command) : pickSettings(flags);
   const data = await loadDataset(settings.dataset);
@@ -86,14 +104,6 @@ async function trainInto(target: ModelDirectory, flags: TrainFlags, command: Com
   // can be resumed; over a model replaced with --force the old one stays until epoch 1 is done.
   const startSaved = !resumed && !target.hadModel;
 
-  const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    stop.abort();
-    process.stderr.write('\nStopping after the current batch (Ctrl-C again to quit now)...\n');
-  };
-  // before the starting point is saved: a Ctrl-C right after it still finds a handler
-  process.on('SIGINT', onSigint);
   const progress = new EpochProgress(settings.epochs, { enabled: !flags.json });
   let epoch = previous.length + 1;
   let history: History;
@@ -121,7 +131,6 @@ async function trainInto(target: ModelDirectory, flags: TrainFlags, command: Com
     });
   } finally {
     progress.endEpoch();
-    process.off('SIGINT', onSigint);
   }
 
   if (history.stopped === 'aborted') {
