@@ -28,5 +28,6 @@ function digits(...args: string[]): void {
 
 rmSync(work, { recursive: true, force: true });
 digits('train', '--arch', 'mlp', '--epochs', epochs, '--batch-size', '128', '--seed', '1', '--out', work);
-digits('export', '--model', work, '--quantize', quantize, '--out', target);
+// --force: the committed model in public/ is the one this script replaces
+digits('export', '--model', work, '--quantize', quantize, '--out', target, '--force');
 digits('evaluate', '--model', target, '--out', report);
