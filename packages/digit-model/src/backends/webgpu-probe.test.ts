@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyDirImporter } from '../test-utils/empty-importer';
 import { defaultImporter, probeWebGpu, type GpuAdapterLike, type WebGpuOptions } from './webgpu-probe';
 
 /** The error Node raises for `import('webgpu')` when the package is absent (checked below). */
@@ -31,7 +32,9 @@ describe('probeWebGpu', () => {
     expect(real).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND', message: expect.stringContaining("'digits-no-such-package'") });
 
     const probe = await probeWebGpu({ importer: async (name) => Promise.reject(notFound(name)) });
-    expect(probe).toEqual({ available: false, reason: 'webgpu package not installed (npm install webgpu)' });
+    expect(probe).toEqual({ available: false, reason: 'webgpu is not installed (npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0)' });
+    // and when Node's resolver really finds nothing (require's wording, as from the CJS build)
+    expect(await probeWebGpu({ importer: emptyDirImporter() })).toEqual(probe);
   });
 
   it('tells a broken install (no dawn.node for this platform, missing dependency) from an absent one', async () => {

@@ -1,4 +1,5 @@
 import { explainMissingAdapter, nodeSystem } from './webgpu-diagnose';
+import { isPackageMissing, webGpuNotInstalled } from './webgpu-packages';
 
 /**
  * Finding a WebGPU adapter: the browser's (or any runtime's) `navigator.gpu`, else Dawn's Node
@@ -89,14 +90,6 @@ export interface FoundAdapter {
 
 const firstLine = (error: unknown): string => String((error as Error)?.message ?? error).split('\n')[0]!.trim();
 
-function isPackageMissing(error: unknown, specifier: string): boolean {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  const text = String(message ?? '');
-  // A missing dawn.node (an unsupported platform) is also MODULE_NOT_FOUND, but it is not "not installed".
-  if (text.includes('dawn.node')) return false;
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && text.includes(`'${specifier}'`);
-}
-
 async function loadGpu(options: WebGpuOptions): Promise<{ gpu: GpuLike; dawnGlobals?: Record<string, unknown> } | string> {
   const native = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (native && !options.dawnOptions) return { gpu: native };
@@ -104,7 +97,7 @@ async function loadGpu(options: WebGpuOptions): Promise<{ gpu: GpuLike; dawnGlob
   try {
     dawn = (await (options.importer ?? defaultImporter)('webgpu')) as DawnModule;
   } catch (error) {
-    if (isPackageMissing(error, 'webgpu')) return 'webgpu package not installed (npm install webgpu)';
+    if (isPackageMissing(error, 'webgpu')) return webGpuNotInstalled(['webgpu']);
     return `webgpu package failed to load: ${firstLine(error)}`;
   }
   if (typeof dawn?.create !== 'function') return 'webgpu package failed to load: it has no create() export';
@@ -175,7 +168,8 @@ export async function findAdapter(options: WebGpuOptions = {}): Promise<FoundAda
 
 /**
  * Is there a WebGPU adapter tfjs can train on? Never throws for absence: `{ available: false,
- * reason }` with a one-line reason such as 'webgpu package not installed (npm install webgpu)' or
+ * reason }` with a one-line reason such as 'webgpu is not installed (npm install webgpu@0.6.2
+ * @tensorflow/tfjs-backend-webgpu@4.22.0)' or
  * 'no WebGPU adapter: Vulkan driver not found (...)'.
  */
 export async function probeWebGpu(options: WebGpuOptions = {}): Promise<WebGpuProbe> {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { emptyDirImporter } from '../test-utils/empty-importer';
 import { backendNames, selectBackend } from './select';
 import { releaseWebGpuBackend } from './webgpu';
 import { gpuDeviceNodes, nodeSystem } from './webgpu-diagnose';
@@ -15,6 +16,7 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
+const INSTALL = 'npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0';
 const names = (skipped: string[]) => skipped.map((line) => line.slice(0, line.indexOf(':')));
 
 describe("selectBackend('auto') with webgpu", () => {
@@ -22,11 +24,10 @@ describe("selectBackend('auto') with webgpu", () => {
     expect(backendNames().slice(0, 3)).toEqual(['auto', 'tensorflow-gpu', 'webgpu']);
   });
 
-  it('tries webgpu right after tensorflow-gpu and skips it with the reason when the package is missing', async () => {
-    const missing = Object.assign(new Error("Cannot find package 'webgpu'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    const choice = await selectBackend('auto', { webgpu: { importer: () => Promise.reject(missing) } });
+  it('tries webgpu right after tensorflow-gpu and skips it with the reason when the packages are missing', async () => {
+    const choice = await selectBackend('auto', { webgpu: { importer: emptyDirImporter() } });
     expect(names(choice.skipped).slice(0, 2)).toEqual(['tensorflow-gpu', 'webgpu']);
-    expect(choice.skipped[1]).toBe('webgpu: webgpu package not installed (npm install webgpu)');
+    expect(choice.skipped[1]).toBe(`webgpu: webgpu and @tensorflow/tfjs-backend-webgpu are not installed (${INSTALL})`);
     expect(choice.name).not.toBe('webgpu');
     expect(tf.getBackend()).toBe(choice.backend);
   });
@@ -43,7 +44,7 @@ describe("selectBackend('auto') with webgpu", () => {
     }
     // asking for anything about Dawn (here: how to import it) probes as told
     const probed = await selectBackend('auto', { webgpu: { importer } });
-    expect(dawnLoads).toEqual(['webgpu']);
+    expect(dawnLoads).toEqual(['@tensorflow/tfjs-backend-webgpu', 'webgpu']);
     expect(probed.skipped[1] ?? '').not.toMatch(/no GPU device on this machine/);
   });
 
@@ -60,10 +61,17 @@ describe("selectBackend('auto') with webgpu", () => {
     }
   });
 
-  // Opt-in: Dawn's GLES path on Mesa llvmpipe crashed this test's worker process now and then once the
-  // engine joined the auto order (a native crash, not an assertion); webgpu.test.ts keeps the numeric
-  // check on the software adapter.
-  it.runIf(software.available && process.env.DIGITS_TEST_WEBGPU_SOFTWARE === '1')('passes over a software adapter in auto, and uses it when allowed', async () => {
+  // Runs wherever Dawn reaches Mesa's software OpenGL ES (Debian: libegl1 libegl-mesa0 libgles2). It was
+  // opt-in after Dawn's GLES path on llvmpipe crashed the worker now and then (a native crash, not an
+  // assertion); 16 runs of this file and two of the whole suite passed in December 2026, so it runs by
+  // default again. DIGITS_TEST_WEBGPU_SOFTWARE=0 turns it off if the crash comes back; a skip says why.
+  const softwareSkip = !software.available
+    ? `no software WebGPU adapter here: ${software.reason}`
+    : process.env.DIGITS_TEST_WEBGPU_SOFTWARE === '0'
+      ? 'turned off by DIGITS_TEST_WEBGPU_SOFTWARE=0'
+      : undefined;
+  if (softwareSkip) console.log(`software-adapter selection test skipped: ${softwareSkip}`);
+  it.skipIf(softwareSkip !== undefined)(`passes over a software adapter in auto, and uses it when allowed${softwareSkip ? ` (skipped: ${softwareSkip})` : ''}`, async () => {
     const skipping = await selectBackend('auto', { webgpu: SOFTWARE_GL });
     expect(skipping.skipped[1]).toMatch(/^webgpu: only a software WebGPU adapter was found \(.*llvmpipe/);
     const using = await selectBackend('auto', { webgpu: { ...SOFTWARE_GL, allowSoftware: true } });
@@ -74,10 +82,9 @@ describe("selectBackend('auto') with webgpu", () => {
   });
 
   it("selectBackend('webgpu') fails with the reason instead of falling back", async () => {
-    const missing = Object.assign(new Error("Cannot find package 'webgpu'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    await expect(selectBackend('webgpu', { webgpu: { importer: () => Promise.reject(missing) } })).rejects.toMatchObject({
+    await expect(selectBackend('webgpu', { webgpu: { importer: emptyDirImporter() } })).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
-      message: 'webgpu package not installed (npm install webgpu)',
+      message: `webgpu and @tensorflow/tfjs-backend-webgpu are not installed (${INSTALL})`,
     });
   });
 });

@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, normalize, toCategorical, type Split } from '@digits/mnist-data';
 import { loadMnist } from '@digits/mnist-data/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { emptyDirImporter, importerWithOnly } from '../test-utils/empty-importer';
 import { releaseWebGpuBackend, setupWebGpuBackend } from './webgpu';
+import { WEBGPU_INSTALL_COMMAND, WEBGPU_PACKAGES } from './webgpu-packages';
 import { defaultImporter, probeWebGpu, type WebGpuOptions, type WebGpuProbe } from './webgpu-probe';
 
 /**
@@ -33,25 +36,44 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('setupWebGpuBackend without a usable WebGPU', () => {
-  it('fails with BACKEND_UNAVAILABLE and the one-line reason when the webgpu package is missing', async () => {
-    const missing = Object.assign(new Error("Cannot find package 'webgpu' imported from /x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
-    await expect(setupWebGpuBackend({ importer: () => Promise.reject(missing) })).rejects.toMatchObject({
+describe('setupWebGpuBackend without the GPU packages installed', () => {
+  const INSTALL = 'npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0';
+
+  it('names both packages and the one command when neither resolves', async () => {
+    await expect(setupWebGpuBackend({ importer: emptyDirImporter() })).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
-      message: 'webgpu package not installed (npm install webgpu)',
+      message: `webgpu and @tensorflow/tfjs-backend-webgpu are not installed (${INSTALL})`,
     });
+  });
+
+  it('names webgpu alone when only tfjs-backend-webgpu is there (as in the web app)', async () => {
+    await expect(setupWebGpuBackend({ importer: importerWithOnly(['@tensorflow/tfjs-backend-webgpu'], defaultImporter) })).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: `webgpu is not installed (${INSTALL})`,
+    });
+  });
+
+  it('recommends the versions that package.json accepts as peers, both marked optional', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    for (const [name, version] of Object.entries(WEBGPU_PACKAGES)) {
+      expect(manifest.peerDependencies[name]).toBe(`^${version}`);
+      expect(manifest.peerDependenciesMeta[name]).toEqual({ optional: true });
+      expect(manifest.dependencies?.[name] ?? manifest.optionalDependencies?.[name]).toBeUndefined();
+    }
+    expect(WEBGPU_INSTALL_COMMAND).toBe(INSTALL);
   });
 });
 
 describe.skipIf(!probe.available)('webgpu backend on a real adapter', () => {
   it('says how to get tfjs-backend-webgpu when only it is missing', async () => {
-    const importer = (name: string) =>
-      name === 'webgpu'
-        ? defaultImporter(name)
-        : Promise.reject(Object.assign(new Error(`Cannot find package '${name}'`), { code: 'ERR_MODULE_NOT_FOUND' }));
-    await expect(setupWebGpuBackend({ ...options, importer })).rejects.toMatchObject({
+    await expect(setupWebGpuBackend({ ...options, importer: importerWithOnly(['webgpu'], defaultImporter) })).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
-      message: '@tensorflow/tfjs-backend-webgpu is not installed (npm install @tensorflow/tfjs-backend-webgpu@4.22.0)',
+      message: `@tensorflow/tfjs-backend-webgpu is not installed (npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0)`,
     });
   });
 

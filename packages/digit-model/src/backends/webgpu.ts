@@ -3,6 +3,7 @@ import { DigitsError } from '@digits/mnist-data';
 import { withNavigatorGpu } from './scoped-navigator';
 import type { BackendProvider } from './provider';
 import { gpuDeviceNodes, nodeSystem } from './webgpu-diagnose';
+import { isPackageMissing, webGpuNotInstalled } from './webgpu-packages';
 import {
   REQUIRED_LIMITS,
   adapterLabel,
@@ -14,8 +15,9 @@ import {
 } from './webgpu-probe';
 
 /**
- * The 'webgpu' backend on Node: Dawn (the optional `webgpu` package) under
- * @tensorflow/tfjs-backend-webgpu (also optional). In a browser it uses the browser's WebGPU.
+ * The 'webgpu' backend on Node: Dawn (the `webgpu` package) under @tensorflow/tfjs-backend-webgpu,
+ * both optional peer dependencies that a user installs to opt in (see webgpu-packages.ts). In a
+ * browser it uses the browser's WebGPU.
  */
 export interface WebGpuBackendInfo {
   backend: 'webgpu';
@@ -39,17 +41,15 @@ function unavailable(message: string, cause?: unknown): DigitsError {
   return new DigitsError('BACKEND_UNAVAILABLE', message, cause === undefined ? {} : { cause });
 }
 
-async function importBackendModule(options: WebGpuOptions): Promise<BackendModule> {
+/** tfjs-backend-webgpu's backend class, or undefined when the package is not installed. */
+async function importBackendModule(options: WebGpuOptions): Promise<BackendModule | undefined> {
   const name = '@tensorflow/tfjs-backend-webgpu';
   let module: Partial<BackendModule> & { default?: Partial<BackendModule> };
   try {
     module = (await (options.importer ?? defaultImporter)(name)) as typeof module;
   } catch (error) {
-    const { code } = error as { code?: string };
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw unavailable(`${name} is not installed (npm install ${name}@4.22.0)`, error);
-    }
-    throw unavailable(`${name} failed to load: ${(error as Error).message}`, error);
+    if (isPackageMissing(error, name)) return undefined;
+    throw unavailable(`${name} failed to load: ${(error as Error).message.split('\n')[0]}`, error);
   }
   const WebGPUBackend = module.WebGPUBackend ?? module.default?.WebGPUBackend;
   if (!WebGPUBackend) throw unavailable(`${name} has no WebGPUBackend export`);
@@ -109,12 +109,18 @@ export async function setupWebGpuBackend(options: WebGpuOptions = {}): Promise<W
     if (!(await tf.setBackend(BACKEND))) throw unavailable('the webgpu backend failed to start again');
     return current.info;
   }
+  // Both packages are looked for before anything else, so that one message names all that is missing.
+  const backendModule = await importBackendModule(options);
   const found = await findAdapter(options);
-  if (typeof found === 'string') throw unavailable(found);
+  if (typeof found === 'string') {
+    const bothMissing = !backendModule && found === webGpuNotInstalled(['webgpu']);
+    throw unavailable(bothMissing ? webGpuNotInstalled(['webgpu', '@tensorflow/tfjs-backend-webgpu']) : found);
+  }
+  if (!backendModule) throw unavailable(webGpuNotInstalled(['@tensorflow/tfjs-backend-webgpu']));
   if (found.probe.software && !options.allowSoftware) {
     throw unavailable(`only a software WebGPU adapter was found (${adapterLabel(found.probe.adapter)}); the CPU engine is faster`);
   }
-  const { WebGPUBackend } = await importBackendModule(options);
+  const { WebGPUBackend } = backendModule;
   installMissingGlobals(found.dawnGlobals);
 
   const info: WebGpuBackendInfo = { backend: BACKEND, adapter: found.probe.adapter, software: found.probe.software, reason: reasonFor(found) };
