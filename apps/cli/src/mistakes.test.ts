@@ -14,6 +14,8 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const run = (...args: string[]) => runDigits(args, { cwd: work });
+/** Optional peer dependencies of @digits/model that the CLI does not install (see its README). */
+const GPU_PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'];
 
 function expectOneLineError(result: RunResult, code: number, pattern: RegExp): void {
   expect(result.code).toBe(code);
@@ -76,6 +78,15 @@ describe('mistakes about files (exit code 1, the file named)', () => {
 
   it('a backend that is not installed', async () => {
     expectOneLineError(await run('train', '--limit', '100', '--backend', 'tensorflow'), 1, /@tensorflow\/tfjs-node is not installed .*\[BACKEND_UNAVAILABLE\]$/);
+  });
+
+  it('--backend webgpu without the optional GPU packages: the one npm command that installs them', async () => {
+    const result = await runDigits(['train', '--limit', '100', '--backend', 'webgpu'], { cwd: work, notInstalled: GPU_PACKAGES });
+    expectOneLineError(
+      result,
+      1,
+      /^digits: error: webgpu and @tensorflow\/tfjs-backend-webgpu are not installed \(npm install webgpu@0\.6\.2 @tensorflow\/tfjs-backend-webgpu@4\.22\.0\) \[BACKEND_UNAVAILABLE\]$/,
+    );
   });
 
   it('a file that is not an image', async () => {

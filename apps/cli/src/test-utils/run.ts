@@ -26,16 +26,20 @@ export interface RunOptions {
   /** Kill the child (SIGKILL) after this many milliseconds and set `timedOut`. */
   timeoutMs?: number;
   env?: Record<string, string>;
+  /** Packages the child cannot resolve, as if never installed (e.g. the optional GPU packages). */
+  notInstalled?: string[];
 }
 
 const RSS_REPORTER = fileURLToPath(new URL('./report-rss.cjs', import.meta.url));
+const NOT_INSTALLED = fileURLToPath(new URL('./not-installed.mjs', import.meta.url));
 
 export function startDigits(args: string[], options: RunOptions): ChildProcess {
   if (!existsSync(DIGITS_BIN)) throw new Error(`${DIGITS_BIN} is missing: run \`pnpm --filter @digits/cli build\` first`);
-  const nodeArgs = options.measure ? ['--require', RSS_REPORTER] : [];
+  const nodeArgs = [...(options.measure ? ['--require', RSS_REPORTER] : []), ...(options.notInstalled?.length ? ['--import', NOT_INSTALLED] : [])];
+  const notInstalled = options.notInstalled?.length ? { DIGITS_TEST_NOT_INSTALLED: options.notInstalled.join(',') } : {};
   return spawn(process.execPath, [...nodeArgs, DIGITS_BIN, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, NO_COLOR: '1', ...options.env, ...notInstalled },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
