@@ -60,6 +60,8 @@ if (!process.argv.includes('--no-build')) {
 const tarballs = join(project, 'tarballs');
 rmSync(tarballs, { recursive: true, force: true });
 rmSync(join(project, 'node_modules', '@digits'), { recursive: true, force: true });
+// The last run opted in to the GPU packages (below); a plain install must start without them.
+for (const name of GPU_PACKAGES) rmSync(join(project, 'node_modules', name), { recursive: true, force: true });
 rmSync(join(project, 'package-lock.json'), { force: true });
 mkdirSync(tarballs, { recursive: true });
 log('packing');
@@ -121,7 +123,8 @@ if (dependencies['@digits/model']) {
     if (present.length > 0) throw new Error(`a plain install brought the opt-in GPU packages ${present.join(', ')}`);
     const install = 'npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0';
     const expected = `BACKEND_UNAVAILABLE webgpu and @tensorflow/tfjs-backend-webgpu are not installed (${install})`;
-    const asked = `.selectBackend('webgpu').then(() => console.log('selected'), (e) => console.log(e.code, e.message))`;
+    // process.exit: where an adapter is found, Dawn's device would keep the process alive
+    const asked = `.selectBackend('webgpu').then(() => console.log('selected'), (e) => console.log(e.code, e.message)).finally(() => process.exit(0))`;
     const auto = `.selectBackend('auto').then((c) => console.log(c.skipped.filter((s) => s.startsWith('webgpu: ')).length, c.name))`;
     for (const [flags, load] of [[['--input-type=module'], "import('@digits/model').then((m) => m"], [[], "Promise.resolve(require('@digits/model')).then((m) => m"]]) {
       const said = run(process.execPath, [...flags, '-e', `${load}${asked})`], project).trim();
@@ -130,6 +133,15 @@ if (dependencies['@digits/model']) {
       if (!/^1 \S+$/.test(skipped) || skipped.endsWith(' webgpu')) throw new Error(`selectBackend('auto') printed ${skipped}, expected one webgpu skip line`);
     }
     log(`ok  @digits/model: no GPU packages installed; selectBackend('webgpu') says: ${install}; 'auto' skips webgpu with its reason`);
+
+    // Opting in with exactly that command: webgpu is then found (here it stops at the adapter), and
+    // tfjs-backend-webgpu shares the project's one tfjs-core (a second copy would not see our kernels' engine).
+    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...install.split(' ').slice(2)], project, { stdio: 'inherit' });
+    const opted = run(process.execPath, ['--input-type=module', '-e', `import('@digits/model').then((m) => m${asked})`], project).trim();
+    if (/not installed/.test(opted)) throw new Error(`after ${install}, selectBackend('webgpu') still said ${opted}`);
+    const cores = run(process.execPath, ['-e', "const r = require('node:module').createRequire(require.resolve('@tensorflow/tfjs-backend-webgpu')); console.log(r.resolve('@tensorflow/tfjs-core') === require.resolve('@tensorflow/tfjs-core'))"], project).trim();
+    if (cores !== 'true') throw new Error(`after ${install}, tfjs-backend-webgpu resolves a second @tensorflow/tfjs-core`);
+    log(`ok  after ${install}: selectBackend('webgpu') gets past the packages (${opted.replace(/^BACKEND_UNAVAILABLE /, '')})`);
   } catch (error) {
     failures.push(`@digits/model install: ${error.stderr ?? error.message}`);
     log(`FAIL @digits/model install: ${error.stderr ?? error.message}`);
