@@ -1,6 +1,9 @@
-import { datasetFromIdx, DigitsError, IDX_FILE_NAMES, MNIST_CLASS_NAMES, type Dataset, type IdxFiles } from '@digits/mnist-data';
+import { datasetFromIdx, DigitsError, IDX_FILE_NAMES, isGzip, MNIST_CLASS_NAMES, type Dataset, type IdxFiles } from '@digits/mnist-data';
 
 let pending: Promise<Dataset> | null = null;
+
+/** The served files hold 10,000 images each (7.8 MB as IDX); anything far larger is not ours. */
+const MAX_IDX_BYTES = 64 * 1024 * 1024;
 
 /**
  * The MNIST subsets served with the app (dist/data/*.gz, written at build time by
@@ -10,7 +13,7 @@ export function loadMnistAssets(base = new URL('./data/', document.baseURI)): Pr
   pending ??= (async () => {
     const keys = Object.keys(IDX_FILE_NAMES) as (keyof IdxFiles)[];
     const urls = keys.map((key) => new URL(`${IDX_FILE_NAMES[key]}.gz`, base));
-    const bytes = await Promise.all(urls.map(fetchGzip));
+    const bytes = await Promise.all(urls.map(fetchIdx));
     const files = Object.fromEntries(keys.map((key, i) => [key, bytes[i]!])) as unknown as IdxFiles;
     const names = Object.fromEntries(keys.map((key, i) => [key, urls[i]!.pathname])) as Record<keyof IdxFiles, string>;
     return datasetFromIdx('mnist', MNIST_CLASS_NAMES, files, names);
@@ -19,11 +22,40 @@ export function loadMnistAssets(base = new URL('./data/', document.baseURI)): Pr
   return pending;
 }
 
-async function fetchGzip(url: URL): Promise<Uint8Array> {
-  const response = await fetch(url);
-  if (!response.ok || !response.body) {
-    throw new DigitsError('DATASET_FILE_MISSING', `could not be fetched (HTTP ${response.status}).`, { file: url.pathname });
+/**
+ * Fetches one IDX file and gunzips it when its bytes are gzip (by the magic bytes, not the URL): a
+ * server that sends `.gz` with `Content-Encoding: gzip` (vite preview does) has the browser inflate it
+ * already, one that sends it as `application/gzip` does not.
+ */
+export async function fetchIdx(url: URL): Promise<Uint8Array> {
+  const file = url.pathname;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (cause) {
+    throw new DigitsError('DATASET_FILE_MISSING', `could not be fetched (${(cause as Error).message}).`, { file, cause });
   }
-  const plain = response.body.pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(plain).arrayBuffer());
+  if (!response.ok) throw new DigitsError('DATASET_FILE_MISSING', `could not be fetched (HTTP ${response.status}).`, { file });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (!isGzip(bytes)) return bytes;
+  const plain = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of plain as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > MAX_IDX_BYTES) throw new DigitsError('DATASET_FILE_MISSING', `inflates to more than ${MAX_IDX_BYTES >> 20} MB: not one of the app's MNIST files.`, { file });
+      chunks.push(chunk);
+    }
+  } catch (cause) {
+    if (cause instanceof DigitsError) throw cause;
+    throw new DigitsError('DATASET_FILE_MISSING', `is not valid gzip (${(cause as Error).message}).`, { file, cause });
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
