@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { registerBackendProvider, selectBackend, type BackendChoice } from '@digits/model';
+import { loadWebglBackend, registerLazyCpuBackend } from './lazy-backends';
 // The wasm binaries are emitted into the build (hashed), so the app works offline and from any host.
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+registerLazyCpuBackend();
 
 /** Software WebGL (SwiftShader...) is skipped by 'auto' but can be asked for by name. */
 let softwareWebglAllowed = false;
@@ -31,6 +33,7 @@ registerBackendProvider({
     if (!softwareWebglAllowed && /swiftshader|llvmpipe|softpipe|software/i.test(renderer)) {
       throw unavailable(`WebGL runs in software here (${renderer}), slower than WebAssembly`);
     }
+    await loadWebglBackend();
     if (!(await tf.setBackend('webgl'))) throw unavailable('the webgl backend failed to start');
     await probe('webgl');
     return 'WebGL';
@@ -49,15 +52,28 @@ function webglRenderer(): string | null {
 }
 
 /**
+ * tfjs's multi-threaded wasm build starts its pthread workers from its own script, which does not
+ * survive bundling (the workers fail with "e is not defined" and the backend never comes up). In a
+ * cross-origin isolated page it would be chosen, so it is switched off: tfjs runs its wasm kernels
+ * on one thread, and the digits engine (which has its own workers) uses the cores for MLPs.
+ */
+async function singleThreadedWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm'); // registers the flag (the library imports the same module)
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+}
+
+/**
  * Picks the fastest backend that works here: WebGPU, WebGL (on a real GPU), WebAssembly, then
  * plain JS.
  * `?backend=wasm` (or webgl, webgpu, cpu) in the page URL asks for one.
  */
 export async function chooseBackend(forced?: string | null): Promise<BackendChoice> {
+  await singleThreadedWasm();
   const wasmPaths = {
     'tfjs-backend-wasm.wasm': wasmPlain,
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
-    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+    // setWasmPaths wants an entry per binary; the threaded one is never fetched (see above)
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmSimd,
   };
   if (forced && forced !== 'auto') {
     softwareWebglAllowed = forced === 'webgl';

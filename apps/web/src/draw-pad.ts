@@ -3,7 +3,7 @@ import type { RawImage } from '@digits/mnist-data';
 /** Stroke width relative to the canvas side: a thick marker, like MNIST's pen after scaling. */
 const STROKE_FRACTION = 0.075;
 
-interface Point {
+export interface Point {
   x: number;
   y: number;
 }
@@ -45,10 +45,70 @@ export class DrawPad {
     return this.inked;
   }
 
+  /**
+   * Blank again, and any stroke in progress is over: later moves of that pointer draw nothing (a
+   * Clear tapped while a fast stroke's last events are still arriving must not be undone by them).
+   */
   clear(): void {
     this.ctx.fillStyle = '#ffffff';
     this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     this.inked = false;
+    if (this.activePointer !== null && this.canvas.hasPointerCapture?.(this.activePointer)) {
+      this.canvas.releasePointerCapture(this.activePointer);
+    }
+    this.activePointer = null;
+    this.last = null;
+    this.lastMid = null;
+  }
+
+  /** Canvas pixels per side (strokes from the keyboard are given in these units). */
+  get side(): number {
+    return this.canvas.width;
+  }
+
+  /** Starts a stroke at p (canvas pixels) with a dot, as a pen touching down would. */
+  penDown(p: Point): void {
+    this.last = p;
+    this.lastMid = p;
+    this.ctx.fillStyle = '#000000';
+    this.ctx.beginPath();
+    this.ctx.arc(p.x, p.y, (this.canvas.width * STROKE_FRACTION) / 2, 0, Math.PI * 2);
+    this.ctx.fill();
+    this.inked = true;
+    this.onChange(this);
+  }
+
+  /** Continues the stroke through the given points (smoothed), then reports the change. */
+  penMove(points: Point[]): void {
+    if (!this.last || !this.lastMid) return;
+    const ctx = this.ctx;
+    ctx.strokeStyle = '#000000';
+    ctx.lineWidth = this.canvas.width * STROKE_FRACTION;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    for (const p of points) {
+      const mid = { x: (this.last.x + p.x) / 2, y: (this.last.y + p.y) / 2 };
+      ctx.beginPath();
+      ctx.moveTo(this.lastMid.x, this.lastMid.y);
+      ctx.quadraticCurveTo(this.last.x, this.last.y, mid.x, mid.y);
+      ctx.stroke();
+      this.last = p;
+      this.lastMid = mid;
+    }
+    this.onChange(this);
+  }
+
+  /** Ends the stroke (draws its last half segment). */
+  penUp(): void {
+    if (this.last && this.lastMid) {
+      this.ctx.beginPath();
+      this.ctx.moveTo(this.lastMid.x, this.lastMid.y);
+      this.ctx.lineTo(this.last.x, this.last.y);
+      this.ctx.stroke();
+    }
+    this.last = null;
+    this.lastMid = null;
+    this.onChange(this);
   }
 
   /** Paints an image (an uploaded photo, say) onto the pad, letterboxed on white. */
@@ -81,51 +141,19 @@ export class DrawPad {
     e.preventDefault();
     this.activePointer = e.pointerId;
     this.canvas.setPointerCapture?.(e.pointerId);
-    const p = this.toCanvas(e);
-    this.last = p;
-    this.lastMid = p;
-    // A dot for a tap without movement.
-    this.ctx.fillStyle = '#000000';
-    this.ctx.beginPath();
-    this.ctx.arc(p.x, p.y, (this.canvas.width * STROKE_FRACTION) / 2, 0, Math.PI * 2);
-    this.ctx.fill();
-    this.inked = true;
-    this.onChange(this);
+    this.penDown(this.toCanvas(e));
   }
 
   private move(e: PointerEvent): void {
-    if (e.pointerId !== this.activePointer || !this.last || !this.lastMid) return;
+    if (e.pointerId !== this.activePointer) return;
     e.preventDefault();
     const samples = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
-    const ctx = this.ctx;
-    ctx.strokeStyle = '#000000';
-    ctx.lineWidth = this.canvas.width * STROKE_FRACTION;
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    for (const sample of samples.length > 0 ? samples : [e]) {
-      const p = this.toCanvas(sample);
-      const mid = { x: (this.last.x + p.x) / 2, y: (this.last.y + p.y) / 2 };
-      ctx.beginPath();
-      ctx.moveTo(this.lastMid.x, this.lastMid.y);
-      ctx.quadraticCurveTo(this.last.x, this.last.y, mid.x, mid.y);
-      ctx.stroke();
-      this.last = p;
-      this.lastMid = mid;
-    }
-    this.onChange(this);
+    this.penMove((samples.length > 0 ? samples : [e]).map((sample) => this.toCanvas(sample)));
   }
 
   private end(e: PointerEvent): void {
     if (e.pointerId !== this.activePointer) return;
-    if (this.last && this.lastMid) {
-      this.ctx.beginPath();
-      this.ctx.moveTo(this.lastMid.x, this.lastMid.y);
-      this.ctx.lineTo(this.last.x, this.last.y);
-      this.ctx.stroke();
-    }
     this.activePointer = null;
-    this.last = null;
-    this.lastMid = null;
-    this.onChange(this);
+    this.penUp();
   }
 }

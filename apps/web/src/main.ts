@@ -3,14 +3,15 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from './backend';
 import { DrawPad } from './draw-pad';
 import { decodeImageFile, isImageFile } from './image-file';
-import { clearMessage, showError, showMessage } from './messages';
+import { KeyboardPen } from './keyboard-pen';
+import { showError, showMessage } from './messages';
 import { loadMnistAssets } from './mnist-assets';
 import { DEFAULT_MODEL_URL, modelFromFiles, modelFromUrl, type ActiveModel } from './model-source';
+import { enableOffline } from './offline';
 import { paintPixels } from './pixels';
 import { Predictor } from './predictor';
 import { ProbabilityBars } from './probability-bars';
 import { TestGrid } from './test-grid';
-import { TrainView } from './train-view';
 import type { RawImage } from '@digits/mnist-data';
 
 const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
@@ -27,34 +28,49 @@ let uploaded: RawImage | null = null;
 // What the end-to-end tests (and curious visitors in the console) can look at.
 // readyMs: from navigation start until the first prediction (a warm-up on a blank input) is done.
 // backendMs / modelMs: when the backend was up and the default model loaded (same clock).
-const appState = { backend: '', backendMs: NaN, modelMs: NaN, readyMs: NaN, predictions: 0, tensors: () => tf.memory().numTensors };
+// firstDrawnMs: when the first prediction of something drawn or uploaded was on screen.
+const appState = {
+  backend: '',
+  backendMs: NaN,
+  modelMs: NaN,
+  readyMs: NaN,
+  firstDrawnMs: NaN,
+  predictions: 0,
+  offline: false,
+  tensors: () => tf.memory().numTensors,
+};
 (window as unknown as { digitsApp: typeof appState }).digitsApp = appState;
 
 /** Predicts and shows the result; false when it failed (the message says why). */
-function readImage(image: RawImage): boolean {
+function readImage(image: RawImage, at?: Element): boolean {
   try {
     const reading = predictor.read(image);
     if (!reading) {
-      bars.reset();
-      paintPixels(preview, new Float32Array(784));
+      showBlank();
       return true;
     }
     paintPixels(preview, reading.pixels, 255);
     bars.show(reading.probabilities);
     appState.predictions++;
+    if (Number.isNaN(appState.firstDrawnMs)) appState.firstDrawnMs = performance.now();
     return true;
   } catch (error) {
-    showError(error, 'Could not read the image');
+    showError(error, 'Could not read the image', { at: at ?? $('#pad') });
     return false;
   }
+}
+
+function showBlank(): void {
+  bars.reset();
+  paintPixels(preview, new Float32Array(784));
 }
 
 // Throttled live prediction: leading call, then at most one per interval, with a trailing call.
 let lastRun = 0;
 let timer: number | undefined;
 function schedulePrediction(): void {
-  const wait = PREDICT_INTERVAL_MS - (performance.now() - lastRun);
   if (timer !== undefined) return;
+  const wait = PREDICT_INTERVAL_MS - (performance.now() - lastRun);
   timer = window.setTimeout(() => {
     timer = undefined;
     lastRun = performance.now();
@@ -63,47 +79,65 @@ function schedulePrediction(): void {
   }, Math.max(0, wait));
 }
 
+function cancelPrediction(): void {
+  window.clearTimeout(timer);
+  timer = undefined;
+}
+
 const pad = new DrawPad($('#pad'), (p) => {
   if (p.hasInk) schedulePrediction();
   else {
+    cancelPrediction();
     uploaded = null;
-    bars.reset();
-    paintPixels(preview, new Float32Array(784));
+    showBlank();
   }
 });
-$('#clear').addEventListener('click', () => {
+const keyboardPen = new KeyboardPen(pad, $('#pad'), $('#pen-status'));
+
+function clearPad(): void {
+  cancelPrediction();
   pad.clear();
+  keyboardPen.lift();
   uploaded = null;
-  bars.reset();
-  paintPixels(preview, new Float32Array(784));
+  showBlank();
+}
+// pointerup as well as click: on touch screens a tap right after a stroke can be taken for the
+// second tap of a double tap, and its click never comes (the pad would keep the old digit)
+const clearButton = $<HTMLButtonElement>('#clear');
+clearButton.addEventListener('click', clearPad);
+clearButton.addEventListener('pointerup', (e) => {
+  if (e.pointerType !== 'mouse') clearPad();
 });
 
-async function readImageFile(file: File): Promise<void> {
+async function readImageFile(file: File, at: Element): Promise<void> {
   try {
     const { raw, bitmap } = await decodeImageFile(file);
     pad.drawImage(bitmap, bitmap.width, bitmap.height);
     bitmap.close();
     uploaded = raw;
-    if (readImage(raw)) showMessage(`Read ${file.name}.`);
+    if (readImage(raw, at)) showMessage(`Read ${file.name}.`, { at });
   } catch (error) {
-    showError(error, 'Could not read the image');
+    showError(error, 'Could not read the image', { at, subject: file.name });
   }
 }
 $<HTMLInputElement>('#image-file').addEventListener('change', (e) => {
   const input = e.target as HTMLInputElement;
   const file = input.files?.[0];
   input.value = '';
-  if (file) void readImageFile(file);
+  if (file) void readImageFile(file, input);
 });
 
-async function switchModel(load: () => Promise<ActiveModel>, what: string): Promise<void> {
-  showMessage(`Loading ${what}…`);
+/** Loads a model and makes it active; `at` is the control used (where the messages appear). */
+async function switchModel(load: () => Promise<ActiveModel>, what: string, at?: Element): Promise<boolean> {
+  if (at) showMessage(`Loading ${what}…`, { at });
   try {
     const next = await load();
     predictor.use(next);
-    showMessage(`Now using ${next.label}.`);
+    if (at) showMessage(`Now using ${next.label}.`, { at });
+    return true;
   } catch (error) {
-    showError(error, `Could not load ${what}`);
+    showError(error, 'Could not load the model', { at, subject: what });
+    return false;
   }
 }
 
@@ -123,20 +157,23 @@ predictor.onChange((active) => {
   showRunsOn();
 });
 
+const defaultModel = () => modelFromUrl(DEFAULT_MODEL_URL, 'default model (tutorial MLP)');
+
 $<HTMLFormElement>('#url-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const url = $<HTMLInputElement>('#model-url').value.trim();
-  if (url) void switchModel(() => modelFromUrl(url), url);
+  if (url) void switchModel(() => modelFromUrl(url), url, e.target as Element);
 });
 $<HTMLInputElement>('#model-files').addEventListener('change', (e) => {
   const input = e.target as HTMLInputElement;
   const files = [...(input.files ?? [])];
   input.value = '';
-  if (files.length > 0) void switchModel(() => modelFromFiles(files), files.map((f) => f.name).join(', '));
+  if (files.length > 0) void switchModel(() => modelFromFiles(files), files.map((f) => f.name).join(', '), input);
 });
-$('#default-model').addEventListener('click', () => void switchModel(() => modelFromUrl(DEFAULT_MODEL_URL, 'default model (tutorial MLP)'), 'the default model'));
+$('#default-model').addEventListener('click', (e) => void switchModel(defaultModel, 'the default model', e.currentTarget as Element));
 
-// Drop anywhere: images are read, anything else is taken as a model.
+// Drop anywhere: images are read, anything else is taken as a model. Messages appear in the panel
+// the files were dropped on (the model panel when dropped outside any).
 document.addEventListener('dragover', (e) => {
   e.preventDefault();
   document.body.classList.add('dragging');
@@ -149,38 +186,55 @@ document.addEventListener('drop', (e) => {
   document.body.classList.remove('dragging');
   const files = [...(e.dataTransfer?.files ?? [])];
   if (files.length === 0) return;
-  if (files.length === 1 && isImageFile(files[0]!)) void readImageFile(files[0]!);
-  else void switchModel(() => modelFromFiles(files), files.map((f) => f.name).join(', '));
+  const target = e.target instanceof Element ? e.target : null;
+  const image = files.length === 1 && isImageFile(files[0]!);
+  const at = target?.closest('.panel') ? target : image ? $('#image-file') : $('#model-files');
+  if (image) void readImageFile(files[0]!, at);
+  else void switchModel(() => modelFromFiles(files), files.map((f) => f.name).join(', '), at);
 });
 
-// Views.
+// Views. The Train view's code (training, charts, gradients) loads the first time it opens.
 const tabs = [
   [$<HTMLButtonElement>('#tab-draw'), $<HTMLElement>('#view-draw')],
   [$<HTMLButtonElement>('#tab-train'), $<HTMLElement>('#view-train')],
 ] as const;
+let trainView: Promise<unknown> | null = null;
+function openTrainView(): void {
+  trainView ??= Promise.all([import('./train-view'), backendReady])
+    .then(([{ TrainView }, choice]) => new TrainView(predictor, loadMnistAssets, choice))
+    .catch((error: unknown) => {
+      trainView = null;
+      showError(error, 'The Train view could not load', { at: $('#train-form') });
+    });
+}
 for (const [tab] of tabs) {
   tab.addEventListener('click', () => {
     for (const [t, view] of tabs) {
       t.setAttribute('aria-pressed', String(t === tab));
       view.hidden = t !== tab;
     }
+    if (tab.id === 'tab-train') openTrainView();
   });
 }
-new TrainView(predictor, loadMnistAssets);
+
+let chosen!: (name: string) => void;
+/** The selected backend's name ('engine', 'wasm', 'webgl'...), once chosen. */
+const backendReady = new Promise<string>((resolve) => (chosen = resolve));
 
 async function start(): Promise<void> {
   const choice = await chooseBackend(new URLSearchParams(location.search).get('backend'));
+  chosen(choice.name);
   appState.backend = choice.backend;
   appState.backendMs = performance.now();
   const backendLabel = $<HTMLElement>('#backend');
   backendLabel.textContent = choice.backend;
+  backendLabel.dataset.choice = choice.name;
   backendLabel.title = [choice.reason, ...choice.skipped.map((line) => `skipped ${line}`)].join('\n');
-  await switchModel(() => modelFromUrl(DEFAULT_MODEL_URL, 'default model (tutorial MLP)'), 'the default model');
+  if (!(await switchModel(defaultModel, 'the default model'))) return;
   appState.modelMs = performance.now();
   predictor.warmUp();
   showRunsOn();
   appState.readyMs = performance.now();
-  clearMessage();
   document.body.dataset.ready = 'true';
   try {
     const data = await loadMnistAssets();
@@ -188,12 +242,10 @@ async function start(): Promise<void> {
     grid.shuffle();
     $('#shuffle-grid').addEventListener('click', () => grid?.shuffle());
   } catch (error) {
-    showError(error, 'Could not load the MNIST test digits');
+    showError(error, 'Could not load the MNIST test digits', { at: $('#shuffle-grid') });
   }
+  // after the first prediction and the data: the worker's precache finds these in the HTTP cache
+  appState.offline = (await enableOffline()) !== undefined;
 }
 
 start().catch((error) => showError(error, 'The app could not start'));
-
-if ('serviceWorker' in navigator && import.meta.env.PROD) {
-  navigator.serviceWorker.register('./sw.js').catch((error) => console.warn('No offline support:', error));
-}

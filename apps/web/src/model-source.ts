@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
-import { importKeras, loadModel, type ModelCard } from '@digits/model-io';
+import { loadModel, type ModelCard } from '@digits/model-io';
 
 export interface ActiveModel {
   model: tf.LayersModel;
@@ -20,14 +20,14 @@ export async function modelFromUrl(url: string, label = url): Promise<ActiveMode
 const KERAS_FILE = /\.(h5|hdf5|keras)$/i;
 
 /**
- * Files picked or dropped as a model: one Keras file (.h5 / .keras), or a tfjs model directory's
- * files (model.json + weight shards, optionally its model card).
+ * Files picked or dropped as a model: a Keras file (.h5 / .keras, a weights-only .h5 with its
+ * config .json), or a tfjs model directory's files (model.json + weight shards).
  */
 export async function modelFromFiles(files: File[]): Promise<ActiveModel> {
   const keras = files.find((f) => KERAS_FILE.test(f.name));
   if (keras) {
-    const model = await importKeras(new Uint8Array(await keras.arrayBuffer()), { fileName: keras.name });
-    return { model, label: keras.name };
+    const { kerasModelFromFiles } = await import('./keras-source');
+    return kerasModelFromFiles(keras, files.filter((f) => f !== keras));
   }
   if (files.some((f) => f.name.endsWith('.json'))) {
     const { model, card } = await loadModel(files);

@@ -1,9 +1,12 @@
+// Training is the only thing in the app that needs tfjs's gradients (the CNN trains on tfjs).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs';
 import { isDigitsError, takeFirst, type Dataset } from '@digits/mnist-data';
 import { countParameters, createCnn, createMlp, evaluate, train, type EpochLog } from '@digits/model';
-import { LineChart, type Series } from './line-chart';
 import { showError } from './messages';
 import type { Predictor } from './predictor';
+import { TrainingCharts } from './training-charts';
+import { showTrainingMode } from './training-mode';
 
 const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
 
@@ -16,8 +19,7 @@ const EVAL_IMAGES = 2000;
  */
 export class TrainView {
   private controller: AbortController | null = null;
-  private readonly lossChart = new LineChart($<SVGSVGElement>('#loss-chart'), { xLabel: 'batch', yMin: 0 });
-  private readonly accChart = new LineChart($<SVGSVGElement>('#acc-chart'), { xLabel: 'batch', yMin: 0, yMax: 1 });
+  private charts: TrainingCharts | null = null;
   private readonly status = $<HTMLParagraphElement>('#train-status');
   private readonly startButton = $<HTMLButtonElement>('#train-start');
   private readonly stopButton = $<HTMLButtonElement>('#train-stop');
@@ -25,11 +27,13 @@ export class TrainView {
   constructor(
     private readonly predictor: Predictor,
     private readonly dataset: () => Promise<Dataset>,
+    backendChoice: string,
   ) {
     $<HTMLFormElement>('#train-form').addEventListener('submit', (e) => {
       e.preventDefault();
       void this.run();
     });
+    showTrainingMode($<HTMLElement>('#train-mode'), backendChoice);
     this.stopButton.addEventListener('click', () => {
       this.controller?.abort();
       this.status.textContent = 'Stopping after this batch…';
@@ -49,15 +53,12 @@ export class TrainView {
     this.stopButton.focus();
     $<HTMLOListElement>('#epoch-log').replaceChildren();
 
-    const loss: Series = { name: 'loss', color: '#c2410c', points: [] };
-    const valLoss: Series = { name: 'val_loss', color: '#1d3557', points: [] };
-    const acc: Series = { name: 'accuracy', color: '#c2410c', points: [] };
-    const valAcc: Series = { name: 'val_accuracy', color: '#1d3557', points: [] };
-    const redraw = () => {
-      this.lossChart.render([loss, valLoss]);
-      this.accChart.render([acc, valAcc]);
-    };
+    this.charts?.dispose();
+    const charts = (this.charts = new TrainingCharts($<HTMLElement>('#charts')));
+    const redraw = () => charts.draw();
     redraw();
+    let batchesPerEpoch = 1;
+    let seen = 0;
 
     let model: tf.Sequential | null = null;
     try {
@@ -67,8 +68,6 @@ export class TrainView {
       model = arch === 'mlp' ? createMlp({ seed: 1 }) : createCnn({ seed: 1 });
       const name = arch === 'mlp' ? 'tutorial MLP' : 'CNN';
       this.status.textContent = `Training the ${name} (${countParameters(model).toLocaleString()} parameters) on ${trainSplit.count} images…`;
-      let batchesPerEpoch = 1;
-      let seen = 0;
       let lastDraw = 0;
       const started = performance.now();
       const history = await train(model, trainSplit, {
@@ -80,19 +79,16 @@ export class TrainView {
         onBatchEnd: (batch, batches, logs) => {
           batchesPerEpoch = batches;
           seen++;
-          if (typeof logs.loss === 'number') loss.points.push({ x: seen, y: logs.loss });
-          const a = logs.acc;
-          if (typeof a === 'number') acc.points.push({ x: seen, y: a });
-          if (performance.now() - lastDraw > 150) {
+          charts.addBatch(seen, logs.loss, logs.acc);
+          // redrawn a few times a second: live, but drawing never slows the training down
+          if (performance.now() - lastDraw > 100) {
             lastDraw = performance.now();
             redraw();
             this.status.textContent = `Training the ${name}: batch ${batch + 1} of ${batches}…`;
           }
         },
         onEpochEnd: async (log: EpochLog) => {
-          const x = log.epoch * batchesPerEpoch;
-          if (log.val_loss !== undefined) valLoss.points.push({ x, y: log.val_loss });
-          if (log.val_acc !== undefined) valAcc.points.push({ x, y: log.val_acc });
+          charts.addValidation(log.val_loss, log.val_acc);
           redraw();
           const item = document.createElement('li');
           item.textContent = `epoch ${log.epoch}: loss ${log.loss.toFixed(4)}, accuracy ${(log.acc * 100).toFixed(1)}%` +
@@ -104,13 +100,13 @@ export class TrainView {
       });
       redraw();
       const stopped = controller.signal.aborted;
-      await this.finish(model, name, data, stopped, history.epochs.length, performance.now() - started);
+      await this.finish(model, name, data, stopped, epochsTrained(seen, batchesPerEpoch), performance.now() - started);
       model = null;
     } catch (error) {
       if (isDigitsError(error, 'ABORTED') && model) {
         redraw();
         const data = await this.dataset();
-        await this.finish(model, arch === 'mlp' ? 'tutorial MLP' : 'CNN', data, true, valLoss.points.length, 0);
+        await this.finish(model, arch === 'mlp' ? 'tutorial MLP' : 'CNN', data, true, epochsTrained(seen, batchesPerEpoch), 0);
         model = null;
       } else {
         this.status.textContent = 'Training failed.';
@@ -124,11 +120,11 @@ export class TrainView {
     }
   }
 
-  private async finish(model: tf.Sequential, name: string, data: Dataset, stopped: boolean, epochs: number, ms: number): Promise<void> {
+  private async finish(model: tf.Sequential, name: string, data: Dataset, stopped: boolean, epochs: string, ms: number): Promise<void> {
     const { accuracy } = await evaluate(model, takeFirst(data.test, EVAL_IMAGES));
     this.predictor.use({
       model,
-      label: `${name} trained here (${epochs} epoch${epochs === 1 ? '' : 's'}${stopped ? ', stopped' : ''})`,
+      label: `${name} trained here (${epochs}${stopped ? ', stopped' : ''})`,
       card: undefined,
     });
     this.status.dataset.accuracy = String(accuracy);
@@ -136,6 +132,13 @@ export class TrainView {
       `${stopped ? 'Stopped' : 'Done'}${ms ? ` in ${(ms / 1000).toFixed(1)} s` : ''}: accuracy ${(accuracy * 100).toFixed(1)}% on ${EVAL_IMAGES} test images. ` +
       'This model is now active: switch to Draw to try it.';
   }
+}
+
+/** "3 epochs", "1 epoch", or for a run stopped mid-epoch "69 batches, 0.49 epochs". */
+export function epochsTrained(batches: number, batchesPerEpoch: number): string {
+  const whole = Math.floor(batches / batchesPerEpoch);
+  if (whole * batchesPerEpoch === batches) return `${whole} epoch${whole === 1 ? '' : 's'}`;
+  return `${batches} batch${batches === 1 ? '' : 'es'}, ${(batches / batchesPerEpoch).toFixed(2)} epochs`;
 }
 
 function clampInt(value: string, min: number, max: number, fallback: number): number {
