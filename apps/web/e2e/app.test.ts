@@ -1,38 +1,35 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '@digits/mnist-data/node';
 import type { Dataset } from '@digits/mnist-data';
-import { launchChromium } from './browser';
+import { launchChromium, openApp } from './browser';
 import { mnistPng } from './mnist-png';
+import { nodeReferenceAccuracy } from './node-reference';
+import { dropFiles as dropOn, drawWithMouse, ellipse, predictionAfter as after, predictions as count, visibleMessage, type Stroke } from './page-helpers';
 import { serveStatic } from './static-server';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = resolve(here, '../dist');
 const repoRoot = resolve(here, '../../..');
-const KERAS_FIXTURE = resolve(repoRoot, '../shared/fixtures/keras/tfkeras2.6.0_mnist_convnet.full.h5');
+const KERAS_DIR = resolve(repoRoot, '../shared/fixtures/keras');
+const KERAS_FIXTURE = resolve(KERAS_DIR, 'tfkeras2.6.0_mnist_convnet.full.h5');
 const OUTPUT = join(here, '.output');
-
-type Stroke = [number, number][];
 
 let server: Awaited<ReturnType<typeof serveStatic>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
 let mnist: Dataset;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 beforeAll(async () => {
   if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist} has no build: run \`pnpm --filter @digits/web build\` first`);
   mnist = await loadMnist({ dataset: 'mnist', source: 'embedded' });
   server = await serveStatic(dist, '/deploy/digits/');
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  ({ browser, page, pageErrors } = await openApp(server.url));
 });
 
 afterAll(async () => {
@@ -40,37 +37,14 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Draws strokes given in pad units (0..1) with real mouse pointer events, point by point. */
-async function draw(strokes: Stroke[]): Promise<void> {
-  const box = (await page.locator('#pad').boundingBox())!;
-  for (const stroke of strokes) {
-    const [first, ...rest] = stroke;
-    await page.mouse.move(box.x + first![0] * box.width, box.y + first![1] * box.height);
-    await page.mouse.down();
-    for (const [x, y] of rest) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 4 });
-    await page.mouse.up();
-  }
-}
-
-/** Waits until the app has made a prediction after `before`, and the throttle has gone quiet. */
-async function predictionAfter(before: number): Promise<number> {
-  await page.waitForFunction((n) => (window as any).digitsApp.predictions > n, before);
-  await page.waitForTimeout(250);
-  return Number(await page.locator('#top-digit').textContent());
-}
-
-const predictions = () => page.evaluate(() => (window as any).digitsApp.predictions as number);
+const draw = (strokes: Stroke[]) => drawWithMouse(page, strokes);
+const predictionAfter = (before: number) => after(page, before);
+const predictions = () => count(page);
+const dropFiles = (files: { name: string; bytes: Buffer; type?: string }[]) => dropOn(page, files);
 
 async function clearPad(): Promise<void> {
   await page.click('#clear');
   await expect.poll(() => page.locator('#top-digit').textContent()).toBe('–');
-}
-
-function ellipse(cx: number, cy: number, rx: number, ry: number, n = 36): Stroke {
-  return Array.from({ length: n + 2 }, (_, i) => {
-    const t = (i / n) * Math.PI * 2 - Math.PI / 2;
-    return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)] as [number, number];
-  });
 }
 
 async function uploadPng(name: string, buffer: Buffer): Promise<number> {
@@ -79,19 +53,7 @@ async function uploadPng(name: string, buffer: Buffer): Promise<number> {
   return predictionAfter(before);
 }
 
-async function dropFiles(files: { name: string; bytes: Buffer; type?: string }[]): Promise<void> {
-  const payload = files.map((f) => ({ name: f.name, type: f.type ?? '', base64: f.bytes.toString('base64') }));
-  await page.evaluate((items) => {
-    const transfer = new DataTransfer();
-    for (const item of items) {
-      const bytes = Uint8Array.from(atob(item.base64), (c) => c.charCodeAt(0));
-      transfer.items.add(new File([bytes], item.name, { type: item.type }));
-    }
-    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, payload);
-}
-
-const message = () => page.locator('#message');
+const message = () => visibleMessage(page);
 
 describe('the digits web app, in Chromium, served from a sub-path', () => {
   it('starts with a backend, the default model and its card, and a grid of test digits', async () => {
@@ -100,8 +62,23 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(await page.locator('#model-name').textContent()).toContain('default model');
     // the tutorial MLP on the engine backend ('wasm' to tfjs) predicts in the digits engine
     if (backend === 'wasm') expect(await page.locator('#model-name').getAttribute('data-runs-on')).toBe('the digits engine');
+    // the card shown is the one stored in the served model.json, and its figures agree with the weights
+    const stored = JSON.parse(await readFile(join(dist, 'models/default/model.json'), 'utf8'));
     const card = JSON.parse((await page.locator('#model-card').textContent())!);
-    expect(card.architecture ?? card.parameters).toBeTruthy();
+    expect(card).toEqual(stored.userDefinedMetadata.digitsModelCard);
+    const weights = stored.weightsManifest.flatMap((group: { weights: { shape: number[] }[] }) => group.weights);
+    expect(card.parameters).toBe(weights.reduce((n: number, w: { shape: number[] }) => n + w.shape.reduce((a, b) => a * b, 1), 0));
+    expect(card.architecture.layers.reduce((n: number, l: { parameters: number }) => n + l.parameters, 0)).toBe(card.parameters);
+    expect(card.history).toHaveLength(card.training.completedEpochs);
+    expect(card.testAccuracy).toBeGreaterThan(0.98);
+    expect(card.versions['@tensorflow/tfjs']).toBe('4.22.0');
+    // what loaded before the first prediction: no training code, no charts, no h5wasm, no MNIST data
+    const early = await page.evaluate(() => {
+      const ready = (window as any).digitsApp.readyMs as number;
+      return performance.getEntriesByType('resource').filter((e) => e.startTime < ready).map((e) => new URL(e.name).pathname);
+    });
+    expect(early.some((path) => path.endsWith('.js'))).toBe(true);
+    expect(early.filter((path) => /hdf5|train-view|keras-source|\/data\//.test(path))).toEqual([]);
     await page.waitForSelector('#grid li');
     const items = page.locator('#grid li');
     expect(await items.count()).toBe(24);
@@ -110,6 +87,29 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(labels.filter(([l, p]) => l !== p).length).toBe(wrong);
     expect(wrong).toBeLessThanOrEqual(4); // a ~98% model rarely misses 5 of 24
     expect(await page.locator('#grid-summary').textContent()).toMatch(/of 24 right/);
+  });
+
+  it('precaches for offline use only after the first prediction, and downloads no file twice', async () => {
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+    const registeredAfter = await page.evaluate(() => {
+      const sw = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/sw.js'));
+      return sw ? sw.startTime - (window as any).digitsApp.readyMs : null;
+    });
+    if (registeredAfter !== null) expect(registeredAfter).toBeGreaterThan(0);
+    // every file of the build is in the cache now, and each crossed the wire once (this host sends
+    // no ETag or Last-Modified: the worker took what the page had loaded from the HTTP cache)
+    const files = (await readdir(dist, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name !== '_headers' && e.name !== 'sw.js')
+      .map((e) => relative(dist, join(e.parentPath, e.name)).split(sep).join('/'))
+      .map((f) => (f === 'index.html' ? '' : f));
+    const cached = await page.evaluate(async () => {
+      const keys = await caches.keys();
+      const cache = await caches.open(keys.find((k) => k.startsWith('digits-'))!);
+      return (await cache.keys()).map((r) => new URL(r.url).pathname);
+    });
+    expect(cached.map((path) => path.slice('/deploy/digits/'.length)).sort()).toEqual([...files].sort());
+    expect([...server.requests].filter(([, n]) => n > 1)).toEqual([]);
+    expect(files.filter((f) => !server.requests.has(f))).toEqual([]);
   });
 
   it('labels every control and works from the keyboard', async () => {
@@ -129,6 +129,34 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     // The focus ring is drawn (outline), not left to the browser default.
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).toBe('solid');
+  });
+
+  it('draws with the keyboard alone: arrow keys move the pen, Enter puts it down and lifts it', async () => {
+    await clearPad();
+    await page.focus('#pad');
+    const before = await predictions();
+    for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowUp'); // from the centre to near the top
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    expect(await predictionAfter(before)).toBe(1);
+    expect(await page.locator('.pen-cursor').isVisible()).toBe(true);
+    // a 0: an open square of arrow-key moves (Shift: three steps at a time)
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.locator('#top-digit').textContent()).toBe('–');
+    const next = await predictions();
+    const press = async (key: string, times: number) => {
+      for (let i = 0; i < times; i++) await page.keyboard.press(key);
+    };
+    await press('ArrowUp', 12); // the pen stays where it was lifted, (0.5, 0.8): to (0.5, 0.2), then (0.3, 0.2)
+    await press('ArrowLeft', 4);
+    await page.keyboard.press('Space');
+    await press('Shift+ArrowRight', 3); // Shift: three steps at a time
+    await press('ArrowDown', 12);
+    await press('Shift+ArrowLeft', 3);
+    await press('ArrowUp', 12);
+    await page.keyboard.press('Space');
+    expect(await predictionAfter(next)).toBe(0);
   });
 
   it('reads a 1, a 0 and a 7 drawn off-centre at different sizes', async () => {
@@ -181,7 +209,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
 
     await page.fill('#model-url', new URL('models/missing/model.json', server.url).href);
     await page.click('#url-form button[type="submit"]');
-    await expect.poll(() => message().textContent()).toMatch(/Could not load .*missing\/model\.json/);
+    await expect.poll(() => message().textContent()).toMatch(/Could not load the model: .*missing\/model\.json/);
     expect(await message().getAttribute('data-kind')).toBe('error');
 
     await dropFiles([{ name: 'shopping-list.txt', bytes: Buffer.from('eggs, milk'), type: 'text/plain' }]);
@@ -189,6 +217,15 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     await dropFiles([{ name: 'fake.h5', bytes: Buffer.from('this is not HDF5 at all') }]);
     await expect.poll(() => message().textContent()).toMatch(/fake\.h5/);
     expect(await message().getAttribute('data-kind')).toBe('error');
+    // one name per message, said once
+    expect((await message().textContent())!.match(/fake\.h5/g)).toHaveLength(1);
+    // a weights-only Keras file alone: what to drop with it, in the visitor's words
+    await dropFiles([{ name: 'keras2.0.6_tf_mnist_mlp.weights.h5', bytes: await readFile(join(KERAS_DIR, 'keras2.0.6_tf_mnist_mlp.weights.h5')) }]);
+    await expect.poll(() => message().textContent(), { timeout: 30_000 }).toMatch(/only weights.*together with its architecture/);
+    expect(await message().textContent()).not.toMatch(/configJson/);
+    // errors stay until dismissed
+    await message().locator('button.dismiss').click();
+    expect(await message().count()).toBe(0);
 
     expect(await page.locator('#model-name').textContent()).toContain('default model');
     const label = mnist.test.labels[7]!;
@@ -221,6 +258,19 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(/^tfjs: /);
   });
 
+  it('loads a Keras save_weights .h5 dropped together with its config.json', async () => {
+    await dropFiles([
+      { name: 'keras2.0.6_tf_mnist_mlp.weights.h5', bytes: await readFile(join(KERAS_DIR, 'keras2.0.6_tf_mnist_mlp.weights.h5')) },
+      { name: 'keras2.0.6_tf_mnist_mlp.config.json', bytes: await readFile(join(KERAS_DIR, 'keras2.0.6_tf_mnist_mlp.config.json')), type: 'application/json' },
+    ]);
+    await expect.poll(() => page.locator('#model-name').textContent(), { timeout: 30_000 }).toBe(
+      'keras2.0.6_tf_mnist_mlp.weights.h5 + keras2.0.6_tf_mnist_mlp.config.json',
+    );
+    for (const index of [0, 1, 2]) {
+      expect(await uploadPng(`keras-mlp-${index}.png`, mnistPng(mnist.test, index, 'dark-on-light'))).toBe(mnist.test.labels[index]);
+    }
+  });
+
   /** Reads an image with the active model; an error shown in the page fails at once. */
   async function readOrFail(name: string, png: Buffer): Promise<number> {
     const before = await predictions();
@@ -240,28 +290,47 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(await predictionAfter(before)).toBe(0);
   });
 
-  it('trains the MLP for an epoch in the page with live charts, and stops a CNN run', async () => {
+  it('trains the MLP for an epoch in the page with live charts, to the accuracy the same run reaches in Node', async () => {
     await page.click('#tab-train');
+    await page.waitForSelector('#train-mode[data-threads]');
+    // the watchable default: all 10,000 training images
+    expect(await page.locator('#train-count').inputValue()).toBe('10000');
+    const threads = Number(await page.locator('#train-mode').getAttribute('data-threads'));
+    expect(threads).toBeGreaterThanOrEqual(1);
     await page.check('input[name="arch"][value="mlp"]');
     await page.selectOption('#train-count', '2000');
     await page.fill('#train-epochs', '1');
     await page.click('#train-start');
     await expect.poll(() => page.locator('#train-status').textContent(), { timeout: 60_000 }).toMatch(/^Done/);
-    const lossPoints = Number(await page.locator('#loss-chart polyline[data-series="loss"]').getAttribute('data-count'));
-    expect(lossPoints).toBe(Math.ceil(1800 / 64)); // 2000 images less 10% validation, batches of 64
-    expect(await page.locator('#acc-chart polyline[data-series="val_accuracy"]').getAttribute('data-count')).toBe('1');
+    const batches = Math.ceil(1800 / 64); // 2000 images less 10% validation, batches of 64
+    expect(await page.locator('#charts').getAttribute('data-batches')).toBe(String(batches));
+    expect(await page.locator('#charts').getAttribute('data-validation-points')).toBe('1');
+    // real axes: uPlot draws tick labels on both axes, and the legend sits outside the plot
+    for (const chart of await page.locator('#charts .chart').all()) {
+      const axes = await chart.evaluate((el) => ({
+        x: (el as HTMLElement).dataset.xTicks!.split(' '),
+        y: (el as HTMLElement).dataset.yTicks!.split(' '),
+        legendBelowPlot: el.querySelector('.u-legend')!.getBoundingClientRect().top >= el.querySelector('.u-over')!.getBoundingClientRect().bottom - 1,
+      }));
+      expect(axes.x.length).toBeGreaterThanOrEqual(3); // min, max and ticks between (the old chart had only min and max)
+      expect(axes.y.length).toBeGreaterThanOrEqual(4);
+      expect(axes.legendBelowPlot).toBe(true);
+    }
     expect(await page.locator('#epoch-log li').count()).toBe(1);
-    const accuracy = Number(await page.locator('#train-status').getAttribute('data-accuracy'));
-    expect(accuracy).toBeGreaterThan(0.6);
-    expect(await page.locator('#model-name').textContent()).toContain('trained here');
+    expect(await page.locator('#model-name').textContent()).toBe('tutorial MLP trained here (1 epoch)');
+    // the same seeded run in Node (the same engine, the same shards) reaches the same accuracy
+    const inPage = Number(await page.locator('#train-status').getAttribute('data-accuracy'));
+    expect(Math.abs(inPage - (await nodeReferenceAccuracy(mnist, threads)))).toBeLessThanOrEqual(0.005);
+  });
 
+  it('stops a CNN run mid-epoch and says how far it got', async () => {
     // Stop: a long CNN run, stopped after a few batches; the partly trained model becomes active.
     await page.check('input[name="arch"][value="cnn"]');
     await page.selectOption('#train-count', '10000');
     await page.fill('#train-epochs', '5');
     await page.fill('#train-batch', '32');
     await page.click('#train-start');
-    await page.waitForFunction(() => Number(document.querySelector('#loss-chart polyline')?.getAttribute('data-count') ?? 0) >= 3, null, {
+    await page.waitForFunction(() => Number(document.querySelector('#charts')?.getAttribute('data-batches') ?? 0) >= 3, null, {
       timeout: 60_000,
     });
     // The page stays responsive while training: timers keep firing. The library yields between
@@ -285,10 +354,13 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(longestGap).toBeLessThan(1000);
     await page.click('#train-stop');
     await expect.poll(() => page.locator('#train-status').textContent(), { timeout: 60_000 }).toMatch(/^Stopped/);
-    const stoppedAt = Number(await page.locator('#loss-chart polyline[data-series="loss"]').getAttribute('data-count'));
-    expect(stoppedAt).toBeLessThan(Math.ceil(9000 / 32)); // stopped within the first of five epochs
+    const stoppedAt = Number(await page.locator('#charts').getAttribute('data-batches'));
+    const perEpoch = Math.ceil(9000 / 32);
+    expect(stoppedAt).toBeLessThan(perEpoch); // stopped within the first of five epochs
     expect(await page.locator('#epoch-log li').count()).toBe(0);
-    expect(await page.locator('#model-name').textContent()).toMatch(/CNN trained here.*stopped/);
+    expect(await page.locator('#model-name').textContent()).toBe(
+      `CNN trained here (${stoppedAt} batches, ${(stoppedAt / perEpoch).toFixed(2)} epochs, stopped)`,
+    );
     expect(await page.locator('#train-start').isEnabled()).toBe(true);
 
     await page.click('#tab-draw');
@@ -297,10 +369,20 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     expect(await predictions()).toBeGreaterThan(before);
   });
 
+  it('is cross-origin isolated by the service worker on a host that sends no such headers: the engine trains on worker threads', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false); // this host sends no COOP/COEP
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
+    await page.click('#tab-train');
+    await expect.poll(() => page.locator('#train-mode').getAttribute('data-threads')).toBe(String(cores));
+    expect(await page.locator('#train-mode').textContent()).toContain(`on ${cores} threads`);
+    await page.click('#tab-draw');
+  });
+
   it('works offline once loaded (service worker), and fits a phone-sized screen', async () => {
-    // The worker precaches the whole build, then claims the page.
     await page.evaluate(() => navigator.serviceWorker.ready);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
     await browser.context.setOffline(true);
     try {
       await page.setViewportSize({ width: 390, height: 844 });

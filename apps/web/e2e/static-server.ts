@@ -16,10 +16,32 @@ const TYPES: Record<string, string> = {
   '.gz': 'application/gzip',
 };
 
-/** A plain static host for dist/, mounted under a sub-path like a project page would be. */
-export async function serveStatic(root: string, prefix: string): Promise<{ url: string; close(): Promise<void> }> {
+export interface StaticServerOptions {
+  /** Extra headers on every response (e.g. the cross-origin isolation ones). */
+  headers?: Record<string, string>;
+  /**
+   * Serve `.gz` files as `Content-Encoding: gzip` of an octet stream, as vite preview and many
+   * hosts do (the browser inflates them); by default they go out as `application/gzip` bytes.
+   */
+  gzipEncoding?: boolean;
+}
+
+export interface StaticServer {
+  url: string;
+  /** Responses sent per path (below the prefix), to check that nothing crosses the wire twice. */
+  requests: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A plain static host for dist/, mounted under a sub-path like a project page would be: no ETag, no
+ * Last-Modified, no Cache-Control (the hardest case for not downloading a file twice).
+ */
+export async function serveStatic(root: string, prefix: string, options: StaticServerOptions = {}): Promise<StaticServer> {
+  const requests = new Map<string, number>();
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.set(path.slice(prefix.length), (requests.get(path.slice(prefix.length)) ?? 0) + 1);
     if (!path.startsWith(prefix)) {
       res.writeHead(404).end('not found');
       return;
@@ -32,7 +54,13 @@ export async function serveStatic(root: string, prefix: string): Promise<{ url: 
     try {
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const info = await stat(file);
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
+      const gz = options.gzipEncoding && file.endsWith('.gz');
+      res.writeHead(200, {
+        ...options.headers,
+        'Content-Type': gz ? 'application/octet-stream' : (TYPES[extname(file)] ?? 'application/octet-stream'),
+        ...(gz ? { 'Content-Encoding': 'gzip' } : {}),
+        'Content-Length': info.size,
+      });
       createReadStream(file).pipe(res);
     } catch {
       res.writeHead(404).end('not found');
@@ -42,6 +70,7 @@ export async function serveStatic(root: string, prefix: string): Promise<{ url: 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${prefix}`,
+    requests,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
