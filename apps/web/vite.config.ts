@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { CROSS_ORIGIN_ISOLATION_HEADERS, isolationHeadersFile } from './plugins/isolation-headers.ts';
 import { mnistAssets } from './plugins/mnist-assets.ts';
+import { preloadBackend } from './plugins/preload-backend.ts';
 import { serviceWorker } from './plugins/service-worker.ts';
 
 export default defineConfig({
@@ -16,5 +17,5 @@ export default defineConfig({
   // Cross-origin isolation (SharedArrayBuffer): the digits engine trains on worker threads.
   server: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   preview: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },
-  plugins: [mnistAssets(), isolationHeadersFile(), serviceWorker()],
+  plugins: [mnistAssets(), preloadBackend(), isolationHeadersFile(), serviceWorker()],
 });

@@ -5,7 +5,7 @@ import { DrawPad } from './draw-pad';
 import { decodeImageFile, isImageFile } from './image-file';
 import { KeyboardPen } from './keyboard-pen';
 import { showError, showMessage } from './messages';
-import { loadMnistAssets } from './mnist-assets';
+import { loadMnistAssets, loadTestSplit } from './mnist-assets';
 import { DEFAULT_MODEL_URL, modelFromFiles, modelFromUrl, type ActiveModel } from './model-source';
 import { enableOffline } from './offline';
 import { paintPixels } from './pixels';
@@ -35,6 +35,7 @@ const appState = {
   modelMs: NaN,
   readyMs: NaN,
   firstDrawnMs: NaN,
+  lastPredictionMs: NaN,
   predictions: 0,
   offline: false,
   tensors: () => tf.memory().numTensors,
@@ -52,7 +53,8 @@ function readImage(image: RawImage, at?: Element): boolean {
     paintPixels(preview, reading.pixels, 255);
     bars.show(reading.probabilities);
     appState.predictions++;
-    if (Number.isNaN(appState.firstDrawnMs)) appState.firstDrawnMs = performance.now();
+    appState.lastPredictionMs = performance.now();
+    if (Number.isNaN(appState.firstDrawnMs)) appState.firstDrawnMs = appState.lastPredictionMs;
     return true;
   } catch (error) {
     showError(error, 'Could not read the image', { at: at ?? $('#pad') });
@@ -237,8 +239,7 @@ async function start(): Promise<void> {
   appState.readyMs = performance.now();
   document.body.dataset.ready = 'true';
   try {
-    const data = await loadMnistAssets();
-    grid = new TestGrid($('#grid'), $('#grid-summary'), predictor, data.test);
+    grid = new TestGrid($('#grid'), $('#grid-summary'), predictor, await loadTestSplit());
     grid.shuffle();
     $('#shuffle-grid').addEventListener('click', () => grid?.shuffle());
   } catch (error) {

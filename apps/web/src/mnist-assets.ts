@@ -1,6 +1,7 @@
-import { datasetFromIdx, DigitsError, IDX_FILE_NAMES, isGzip, MNIST_CLASS_NAMES, type Dataset, type IdxFiles } from '@digits/mnist-data';
+import { datasetFromIdx, DigitsError, IDX_FILE_NAMES, isGzip, MNIST_CLASS_NAMES, parseIdx, splitFromIdx, type Dataset, type IdxFiles, type Split } from '@digits/mnist-data';
 
 let pending: Promise<Dataset> | null = null;
+const files = new Map<keyof IdxFiles, Promise<Uint8Array>>();
 
 /** The served files hold 10,000 images each (7.8 MB as IDX); anything far larger is not ours. */
 const MAX_IDX_BYTES = 64 * 1024 * 1024;
@@ -12,14 +13,33 @@ const MAX_IDX_BYTES = 64 * 1024 * 1024;
 export function loadMnistAssets(base = new URL('./data/', document.baseURI)): Promise<Dataset> {
   pending ??= (async () => {
     const keys = Object.keys(IDX_FILE_NAMES) as (keyof IdxFiles)[];
-    const urls = keys.map((key) => new URL(`${IDX_FILE_NAMES[key]}.gz`, base));
-    const bytes = await Promise.all(urls.map(fetchIdx));
-    const files = Object.fromEntries(keys.map((key, i) => [key, bytes[i]!])) as unknown as IdxFiles;
-    const names = Object.fromEntries(keys.map((key, i) => [key, urls[i]!.pathname])) as Record<keyof IdxFiles, string>;
-    return datasetFromIdx('mnist', MNIST_CLASS_NAMES, files, names);
+    const bytes = await Promise.all(keys.map((key) => fileBytes(key, base)));
+    const idx = Object.fromEntries(keys.map((key, i) => [key, bytes[i]!])) as unknown as IdxFiles;
+    const names = Object.fromEntries(keys.map((key) => [key, fileUrl(key, base).pathname])) as Record<keyof IdxFiles, string>;
+    return datasetFromIdx('mnist', MNIST_CLASS_NAMES, idx, names);
   })();
   pending.catch(() => (pending = null));
   return pending;
+}
+
+/** The 10,000 test images alone (what the test grid needs: half the bytes and work of the whole set). */
+export async function loadTestSplit(base = new URL('./data/', document.baseURI)): Promise<Split> {
+  const [images, labels] = await Promise.all([fileBytes('testImages', base), fileBytes('testLabels', base)]);
+  const [imagesFile, labelsFile] = [fileUrl('testImages', base).pathname, fileUrl('testLabels', base).pathname];
+  return splitFromIdx(parseIdx(images, imagesFile), parseIdx(labels, labelsFile), imagesFile, labelsFile);
+}
+
+const fileUrl = (key: keyof IdxFiles, base: URL) => new URL(`${IDX_FILE_NAMES[key]}.gz`, base);
+
+/** Each file is fetched once (a failed fetch may be retried). */
+function fileBytes(key: keyof IdxFiles, base: URL): Promise<Uint8Array> {
+  let bytes = files.get(key);
+  if (!bytes) {
+    bytes = fetchIdx(fileUrl(key, base));
+    bytes.catch(() => files.delete(key));
+    files.set(key, bytes);
+  }
+  return bytes;
 }
 
 /**
