@@ -215,7 +215,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     await dropFiles([{ name: 'shopping-list.txt', bytes: Buffer.from('eggs, milk'), type: 'text/plain' }]);
     await expect.poll(() => message().textContent()).toMatch(/shopping-list\.txt.*not a model/);
     await dropFiles([{ name: 'fake.h5', bytes: Buffer.from('this is not HDF5 at all') }]);
-    await expect.poll(() => message().textContent()).toMatch(/fake\.h5/);
+    await expect.poll(() => message().textContent()).toMatch(/^Could not load the model: fake\.h5/);
     expect(await message().getAttribute('data-kind')).toBe('error');
     // one name per message, said once
     expect((await message().textContent())!.match(/fake\.h5/g)).toHaveLength(1);
@@ -312,8 +312,9 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
         y: (el as HTMLElement).dataset.yTicks!.split(' '),
         legendBelowPlot: el.querySelector('.u-legend')!.getBoundingClientRect().top >= el.querySelector('.u-over')!.getBoundingClientRect().bottom - 1,
       }));
-      expect(axes.x.length).toBeGreaterThanOrEqual(3); // min, max and ticks between (the old chart had only min and max)
-      expect(axes.y.length).toBeGreaterThanOrEqual(4);
+      // ticks between the ends (the old chart labelled only min and max)
+      expect(axes.x.length).toBeGreaterThanOrEqual(3);
+      expect(axes.y.length).toBeGreaterThanOrEqual(3);
       expect(axes.legendBelowPlot).toBe(true);
     }
     expect(await page.locator('#epoch-log li').count()).toBe(1);
