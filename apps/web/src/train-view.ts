@@ -110,7 +110,7 @@ export class TrainView {
         model = null;
       } else {
         this.status.textContent = 'Training failed.';
-        showError(error, 'Training failed');
+        showError(error, 'Training failed', { at: this.startButton });
       }
     } finally {
       model?.dispose();
