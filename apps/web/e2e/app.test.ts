@@ -319,6 +319,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     }
     expect(await page.locator('#epoch-log li').count()).toBe(1);
     expect(await page.locator('#model-name').textContent()).toBe('tutorial MLP trained here (1 epoch)');
+    expect(await page.locator('#train-mode').getAttribute('data-threads-used')).toBe(String(threads));
     // the same seeded run in Node (the same engine, the same shards) reaches the same accuracy
     const inPage = Number(await page.locator('#train-status').getAttribute('data-accuracy'));
     expect(Math.abs(inPage - (await nodeReferenceAccuracy(mnist, threads)))).toBeLessThanOrEqual(0.005);

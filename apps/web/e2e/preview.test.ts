@@ -86,6 +86,8 @@ describe('the digits web app under `vite preview` (Content-Encoding: gzip on .gz
     await page.click('#train-start');
     await expect.poll(() => page.locator('#train-status').textContent(), { timeout: 60_000 }).toMatch(/^Done/);
     expect(await page.locator('#epoch-log li').count()).toBe(1);
+    // the engine's own count while it trained: its worker threads plus the page's thread
+    expect(await page.locator('#train-mode').getAttribute('data-threads-used')).toBe(String(cores));
     const inPage = Number(await page.locator('#train-status').getAttribute('data-accuracy'));
     const mnist = await loadMnist({ dataset: 'mnist', source: 'embedded' });
     expect(Math.abs(inPage - (await nodeReferenceAccuracy(mnist, cores)))).toBeLessThanOrEqual(0.005);

@@ -6,7 +6,7 @@ import { countParameters, createCnn, createMlp, evaluate, train, type EpochLog }
 import { showError } from './messages';
 import type { Predictor } from './predictor';
 import { TrainingCharts } from './training-charts';
-import { showTrainingMode } from './training-mode';
+import { recordThreadsInUse, showTrainingMode } from './training-mode';
 
 const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
 
@@ -84,7 +84,8 @@ export class TrainView {
           if (performance.now() - lastDraw > 100) {
             lastDraw = performance.now();
             redraw();
-            this.status.textContent = `Training the ${name}: batch ${batch + 1} of ${batches}…`;
+            const threads = recordThreadsInUse($<HTMLElement>('#train-mode'));
+            this.status.textContent = `Training the ${name}: batch ${batch + 1} of ${batches}` + (threads > 0 ? ` (engine, ${threads} thread${threads > 1 ? 's' : ''})…` : '…');
           }
         },
         onEpochEnd: async (log: EpochLog) => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { engineThreads } from '@digits/model';
+import { builtinEngine } from '@digits/model/engine';
 
 /**
  * Says how training runs here: the digits engine (MLPs, on the engine backend) on how many worker
@@ -13,7 +13,7 @@ export function showTrainingMode(line: HTMLElement, backendChoice: string): void
     line.textContent = `Both networks train on tfjs (${backend} backend).`;
     return;
   }
-  const threads = engineThreads();
+  const threads = builtinEngine.threads;
   line.dataset.threads = String(threads);
   line.dataset.isolated = String(globalThis.crossOriginIsolated === true);
   const cnn = `CNNs train on tfjs (${backend} backend)`;
@@ -26,4 +26,15 @@ export function showTrainingMode(line: HTMLElement, backendChoice: string): void
     `The tutorial MLP trains in the digits engine on 1 thread: this page is not cross-origin isolated` +
     (controlled ? ' yet (reload it: the offline service worker adds the headers)' : ' (the host sends no COOP/COEP headers)') +
     `; ${cnn}.`;
+}
+
+/**
+ * The threads the engine runs right now (its worker threads plus this one), from the runtime's own
+ * count; 0 when no engine session is open. Recorded on the line as `data-threads-used` (the most seen).
+ */
+export function recordThreadsInUse(line: HTMLElement): number {
+  const { workers, engines } = builtinEngine.usage();
+  const now = engines > 0 ? workers + 1 : 0;
+  if (now > Number(line.dataset.threadsUsed ?? 0)) line.dataset.threadsUsed = String(now);
+  return now;
 }
