@@ -54,10 +54,19 @@ const ISOLATION = ${JSON.stringify(CROSS_ORIGIN_ISOLATION_HEADERS)};
 const known = new Set(PRECACHE.map((url) => new URL(url, self.location.href).href));
 const shell = new URL('./', self.location.href).href;
 
+// Vite's hashed file names: the same name is always the same bytes.
+const HASHED = /\\/assets\\/[^/]+-[\\w-]{8}\\.\\w+$/;
+
 self.addEventListener('install', (event) => {
-  // force-cache: the files the page has loaded come from the HTTP cache, not the network again
-  const requests = PRECACHE.map((url) => new Request(url, { cache: 'force-cache' }));
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(requests)).then(() => self.skipWaiting()));
+  event.waitUntil((async () => {
+    // A first install takes everything the page has loaded from the HTTP cache (force-cache), not
+    // the network again. An update (an older digits cache exists) revalidates the files whose names
+    // do not change between deploys (index.html, data, model), so no stale copy is kept.
+    const updating = (await caches.keys()).some((k) => k.startsWith('digits-') && k !== CACHE);
+    const requests = PRECACHE.map((url) => new Request(url, { cache: updating && !HASHED.test(url) ? 'no-cache' : 'force-cache' }));
+    await (await caches.open(CACHE)).addAll(requests);
+    await self.skipWaiting();
+  })());
 });
 
 self.addEventListener('activate', (event) => {
