@@ -38,7 +38,20 @@ export type DigitsErrorCode =
   /** Another live process is writing to the same target (its lock file names the pid). */
   | 'TARGET_LOCKED'
   /** A checkpoint's dataset is not the one found now (other checksums): resuming would train on other data. */
-  | 'DATASET_CHANGED';
+  | 'DATASET_CHANGED'
+  // limits on untrusted input, checked before anything large is allocated (values: limits.ts, READMEs)
+  /** The path is a directory, FIFO, device (e.g. a link to /dev/zero) or socket: only regular files are read. */
+  | 'NOT_A_REGULAR_FILE'
+  /** A file is larger than its kind may be (an IDX file, a model.json, a Keras file, weights, an image). */
+  | 'FILE_TOO_LARGE'
+  /** gzip data or a zip member inflates past what its header declares, or past the ceiling for its kind. */
+  | 'DECOMPRESSION_LIMIT'
+  /** Declared dimensions (an IDX header, a layer config, a weight or HDF5 dataset) exceed the sane bounds. */
+  | 'SHAPE_LIMIT'
+  /** An image header declares more pixels than MAX_IMAGE_PIXELS; refused before decoding. */
+  | 'IMAGE_TOO_LARGE'
+  /** A download is larger than the file it should be (its known size); the transfer is stopped. */
+  | 'DOWNLOAD_TOO_LARGE';
 
 export class DigitsError extends Error {
   override readonly name = 'DigitsError';

@@ -34,12 +34,21 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** What an IDX header declares: element type, dimensions, and the file size they add up to. */
+export interface IdxHeader {
+  dtype: IdxDtype;
+  dims: number[];
+  /** 4 + 4 * rank */
+  headerSize: number;
+  /** headerSize + product(dims) * element size: the exact size of a well-formed file */
+  byteLength: number;
+}
+
 /**
- * Parses an uncompressed IDX file. Byte data is returned as a view into `bytes` (no copy);
- * wider types are decoded from big-endian into a fresh typed array. The header must account for
- * every byte: truncated files and trailing bytes are both errors, never silently trimmed.
+ * Reads an IDX header from the first bytes of a file (the data need not be there), so callers
+ * can bound what a file may inflate to, or allocate, before reading the rest.
  */
-export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
+export function readIdxHeader(bytes: Uint8Array, file?: string): IdxHeader {
   const where = file === undefined ? {} : { file };
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     const found = bytes.length >= 2 ? hex(((bytes[0] ?? 0) << 8) | (bytes[1] ?? 0), 4) : `${bytes.length} bytes`;
@@ -67,9 +76,17 @@ export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  const { size } = DTYPES[dtype];
-  const length = dims.reduce((a, b) => a * b, 1);
-  const expected = headerSize + length * size;
+  return { dtype, dims, headerSize, byteLength: headerSize + dims.reduce((a, b) => a * b, 1) * DTYPES[dtype].size };
+}
+
+/**
+ * Parses an uncompressed IDX file. Byte data is returned as a view into `bytes` (no copy);
+ * wider types are decoded from big-endian into a fresh typed array. The header must account for
+ * every byte: truncated files and trailing bytes are both errors, never silently trimmed.
+ */
+export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
+  const where = file === undefined ? {} : { file };
+  const { dtype, dims, headerSize, byteLength: expected } = readIdxHeader(bytes, file);
   if (bytes.length !== expected) {
     const what = bytes.length < expected ? 'truncated' : 'trailing bytes';
     throw new DigitsError(
@@ -78,6 +95,8 @@ export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
       where,
     );
   }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = (expected - headerSize) / DTYPES[dtype].size;
   return { dtype, dims, data: decode(dtype, view, headerSize, length, bytes) };
 }
 

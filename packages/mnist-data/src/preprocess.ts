@@ -1,4 +1,5 @@
 import { DigitsError } from './errors';
+import { assertImageSize } from './image-header';
 
 /** Pixels as a canvas or decoder hands them over: row-major, `channels` bytes per pixel. */
 export interface RawImage {
@@ -71,6 +72,7 @@ function checkImage({ data, width, height, channels }: RawImage): void {
   if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
     throw new DigitsError('BAD_IMAGE', `image size must be positive integers, got ${width}x${height}`);
   }
+  assertImageSize(width, height);
   if (![1, 2, 3, 4].includes(channels)) throw new DigitsError('BAD_IMAGE', `channels must be 1-4, got ${channels}`);
   if (data.length !== width * height * channels) {
     throw new DigitsError(

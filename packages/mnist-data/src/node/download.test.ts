@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classCounts, downloadDataset, embeddedMnistDir, IDX_FILE_NAMES, loadMnist } from '../node';
-import { serveFiles } from '../test-utils/http-server';
+import { serveFiles, type ServedReply } from '../test-utils/http-server';
 import { expectRealMnist, MNIST_FACTS, tempDir } from '../test-utils/real-mnist';
 
 // Every mirror here is on 127.0.0.1: no test reaches an outside address.
@@ -70,6 +70,44 @@ describe('download source (local mirrors only)', () => {
     expect(error.message).toContain(`${server.url}/missing/train-images-idx3-ubyte.gz (HTTP 404)`);
     expect(error.message).toContain(`${server.url}/missing/train-images-idx3-ubyte (HTTP 404)`);
     expect(error.message).toContain(`${closed.url}/closed/train-images-idx3-ubyte.gz (fetch failed: ECONNREFUSED)`);
+    expect((await readdir(cacheDir, { recursive: true })).filter((f) => String(f).includes('idx'))).toEqual([]);
+  });
+});
+
+describe('downloads are bounded by the known file sizes (local mirrors only)', () => {
+  const MiB = 1024 * 1024;
+  /** gzip of `head` then `zeros` zero bytes, as concatenated members: 1 GiB costs ~1 MB. */
+  const gzipBomb = (head: Uint8Array, zeros: number) => {
+    const block = gzipSync(Buffer.alloc(16 * MiB));
+    return Buffer.concat([gzipSync(head), ...Array.from({ length: zeros / (16 * MiB) }, () => block)]);
+  };
+  const idxHeader = Buffer.from([0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0, 28, 0, 0, 0, 28]); // [60000, 28, 28]
+  let hostile: Awaited<ReturnType<typeof serveFiles>>;
+  beforeAll(async () => {
+    hostile = await serveFiles(
+      new Map<string, Uint8Array | ServedReply>([
+        // a 1 MB .gz that inflates to 1 GiB
+        ['/bomb/train-images-idx3-ubyte.gz', gzipBomb(idxHeader, 1024 * MiB)],
+        // a reply gzipped in transit (Content-Encoding): fetch inflates it, 1 GiB again
+        ['/encoded/train-images-idx3-ubyte', { body: gzipBomb(Buffer.alloc(0), 1024 * MiB), headers: { 'content-encoding': 'gzip' } }],
+        // a Content-Length far over the file's size: refused before reading
+        ['/declared/train-images-idx3-ubyte.gz', { body: Buffer.alloc(1000), headers: { 'content-length': 5_000_000_000 } }],
+      ]),
+    );
+  });
+  afterAll(() => hostile.close());
+
+  it.each([
+    ['bomb', /bomb\/train-images-idx3-ubyte\.gz \(.*inflates to more than the 47040016 bytes its IDX header \[60000, 28, 28\] declares/],
+    ['encoded', /encoded\/train-images-idx3-ubyte \(the reply is over \d+ bytes and still coming, more than the 47575953 bytes this file can be\)/],
+    ['declared', /declared\/train-images-idx3-ubyte\.gz \(the reply is 5000000000 bytes \(Content-Length\)/],
+  ])('%s: DOWNLOAD_TOO_LARGE, stopped within the file size, nothing cached', async (path, message) => {
+    const cacheDir = await tempDir(`too-large-${path}`);
+    const before = process.memoryUsage().rss;
+    const error = (await downloadDataset({ cacheDir, mirrors: [`${hostile.url}/${path}/`] }).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'DOWNLOAD_TOO_LARGE', file: 'train-images-idx3-ubyte' });
+    expect(error.message).toMatch(message);
+    expect(process.memoryUsage().rss - before).toBeLessThan(300 * MiB);
     expect((await readdir(cacheDir, { recursive: true })).filter((f) => String(f).includes('idx'))).toEqual([]);
   });
 });

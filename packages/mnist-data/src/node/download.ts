@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IDX_FILE_NAMES, type IdxFileNames, type IdxFiles } from '../dataset';
-import { DigitsError } from '../errors';
+import { DigitsError, isDigitsError } from '../errors';
+import { MNIST_FILE_SIZES } from '../limits';
 import { FASHION_MNIST_SHA256, MNIST_SHA256, sha256Hex, verifyFiles } from './checksums';
 import { gunzipIfNeeded, readFileBytes, writeFileAtomic } from './files';
 
@@ -32,6 +33,11 @@ export interface DownloadOptions {
   cacheDir: string;
   /** Expected SHA-256 of each uncompressed file (defaults to the known dataset's). */
   sha256?: Readonly<IdxFileNames>;
+  /**
+   * Uncompressed size of each file (defaults to MNIST's, which Fashion-MNIST shares). A reply
+   * larger than that (or than its gzip could be) is stopped as it streams in: DOWNLOAD_TOO_LARGE.
+   */
+  sizes?: Readonly<Record<keyof IdxFiles, number>>;
   /** Per-request timeout in milliseconds (default 120 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -52,7 +58,7 @@ export async function downloadDataset(options: DownloadOptions): Promise<string>
     const file = IDX_FILE_NAMES[key];
     const target = join(dir, file);
     if (await isCachedAndValid(target, sha256[key], options.cacheDir)) continue;
-    const bytes = await fetchVerified(file, sha256[key], mirrors, options);
+    const bytes = await fetchVerified(file, sha256[key], (options.sizes ?? MNIST_FILE_SIZES)[key], mirrors, options);
     await writeFileAtomic(target, bytes);
     await verifyFiles([{ path: target, bytes, expected: sha256[key] }], options.cacheDir);
   }
@@ -72,33 +78,70 @@ async function isCachedAndValid(path: string, expected: string, cacheDir: string
 async function fetchVerified(
   file: string,
   expected: string,
+  size: number,
   mirrors: readonly string[],
   options: DownloadOptions,
 ): Promise<Uint8Array> {
   const doFetch = options.fetch ?? fetch;
   const failures: string[] = [];
   let corrupted = false;
+  let tooLarge = false;
   for (const mirror of mirrors) {
     for (const url of [new URL(`${file}.gz`, withSlash(mirror)).href, new URL(file, withSlash(mirror)).href]) {
       try {
         if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('only http(s) URLs are supported');
         const response = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const bytes = await gunzipIfNeeded(new Uint8Array(await response.arrayBuffer()), url);
+        const bytes = await gunzipIfNeeded(await readBody(response, maxBodyBytes(size)), url, { maxBytes: size });
         const found = sha256Hex(bytes);
         if (found === expected) return bytes;
         corrupted = true;
         failures.push(`${url} (SHA-256 ${found}, expected ${expected})`);
       } catch (error) {
+        if (isDigitsError(error) && LIMIT_CODES.has(error.code)) tooLarge = true;
         failures.push(`${url} (${describe(error)})`);
       }
     }
   }
   throw new DigitsError(
-    corrupted ? 'CHECKSUM_MISMATCH' : 'DOWNLOAD_FAILED',
+    corrupted ? 'CHECKSUM_MISMATCH' : tooLarge ? 'DOWNLOAD_TOO_LARGE' : 'DOWNLOAD_FAILED',
     `could not download a valid copy from any mirror; tried: ${failures.join('; ') || 'no mirrors given'}`,
     { file },
   );
+}
+
+const LIMIT_CODES = new Set(['DOWNLOAD_TOO_LARGE', 'DECOMPRESSION_LIMIT', 'SHAPE_LIMIT']);
+
+/** The most a reply for a file of `size` bytes may carry: the file itself, or its gzip (which can exceed it a little when the data does not compress). */
+const maxBodyBytes = (size: number) => size + Math.ceil(size / 100) + 64 * 1024;
+
+/**
+ * Reads a response body as it streams in, stopping (and cancelling the transfer) once it passes
+ * `maxBytes`: a declared Content-Length over the cap is refused before any byte is read. Counts
+ * the bytes fetch hands over, so a Content-Encoding: gzip reply is capped after decoding too.
+ */
+async function readBody(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = (found: string) => new DigitsError('DOWNLOAD_TOO_LARGE', `the reply is ${found}, more than the ${maxBytes} bytes this file can be`);
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge(`${declared} bytes (Content-Length)`);
+  }
+  if (response.body == null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.length;
+    if (length > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(`over ${length} bytes and still coming`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, length);
 }
 
 const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);

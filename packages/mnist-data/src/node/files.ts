@@ -1,37 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback } from 'node:zlib';
 import { DigitsError } from '../errors';
-import { encodeIdx, isGzip, parseIdx, type IdxArray } from '../idx';
+import { encodeIdx, parseIdx, type IdxArray } from '../idx';
+import { MAX_IDX_BYTES } from '../limits';
+import { gunzipIfNeeded } from './gunzip';
+import { readRegularFile } from './regular-file';
 
-const gunzipAsync = promisify(gunzipCallback);
+export { gunzipIfNeeded, type GunzipOptions } from './gunzip';
+
 const gzipAsync = promisify(gzipCallback);
 
 const asBytes = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 
-/** Gunzips `bytes` when they start with the gzip magic, else returns them unchanged. */
-export async function gunzipIfNeeded(bytes: Uint8Array, file?: string): Promise<Uint8Array> {
-  if (!isGzip(bytes)) return bytes;
-  try {
-    return asBytes(await gunzipAsync(bytes));
-  } catch (cause) {
-    throw new DigitsError('IDX_SIZE_MISMATCH', `corrupt gzip data: ${(cause as Error).message}`, { file, cause });
-  }
-}
-
-/** Reads a file's bytes, gunzipped when compressed; a missing file is DATASET_FILE_MISSING. */
-export async function readFileBytes(path: string): Promise<Uint8Array> {
-  let raw: Buffer;
-  try {
-    raw = await readFile(path);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DigitsError('DATASET_FILE_MISSING', 'file not found', { file: path, cause });
-    throw new DigitsError('DATASET_FILE_MISSING', `cannot read file: ${(cause as Error).message}`, { file: path, cause });
-  }
-  return gunzipIfNeeded(asBytes(raw), path);
+/**
+ * Reads a data file's bytes, gunzipped when compressed. Only a regular file is read (a FIFO or a
+ * link to /dev/zero is NOT_A_REGULAR_FILE), at most `maxBytes` (default MAX_IDX_BYTES, 256 MiB)
+ * on disk or inflated; a missing file is DATASET_FILE_MISSING.
+ */
+export async function readFileBytes(path: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
+  const maxBytes = options.maxBytes ?? MAX_IDX_BYTES;
+  const raw = await readRegularFile(path, { maxBytes, code: 'DATASET_FILE_MISSING', what: 'an IDX file' });
+  return gunzipIfNeeded(raw, path, { maxBytes });
 }
 
 /** Reads and parses an IDX file, plain or gzip-compressed (detected by content, not name). */
