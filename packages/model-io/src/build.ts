@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { joinWeightData } from './artifacts';
+import { assertConfigBounds } from './config-bounds';
 import { assertLayersSupported, modelFromTopology } from './layers';
 
 type Json = Record<string, unknown>;
@@ -10,6 +11,9 @@ export async function buildModel(artifacts: tf.io.ModelArtifacts, file: string):
   let topology = artifacts.modelTopology as Json;
   if (topology['model_config'] != null) topology = topology['model_config'] as Json;
   assertLayersSupported(topology, file);
+  // building allocates every weight the config names: it must fit what the manifest stores
+  const stored = (artifacts.weightSpecs ?? []).filter((s) => s.group !== 'optimizer').reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  assertConfigBounds(topology, stored, file);
   let model: tf.LayersModel;
   try {
     model = await modelFromTopology(topology);

@@ -1,12 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { unzipSync } from 'fflate';
 import { DigitsError, isDigitsError } from '@digits/mnist-data';
 import { withH5Bytes } from './h5';
 import { normalizeKerasConfig } from './keras-config';
-import { readKeras3Weights, readLegacyH5, type KerasLayerWeights } from './keras-weights';
+import { assertConfigBounds } from './config-bounds';
+import { readKeras3Weights, readLegacyH5, storedParameters, type KerasLayerWeights } from './keras-weights';
+import { MODEL_LIMITS } from './limits';
 import { assertLayersSupported, modelFromTopology, weightedLayers } from './layers';
 import { detectContainer } from './magic';
 import { sameShape } from './build';
+import { readZipMembers } from './zip';
+
+/** The members of a .keras zip that are read; anything else in it is never inflated. */
+const KERAS_MEMBERS = { 'config.json': MODEL_LIMITS.maxJsonBytes, 'model.weights.h5': MODEL_LIMITS.maxKerasFileBytes };
 
 export interface ImportKerasOptions {
   /** file name or path, used in error messages */
@@ -26,7 +31,7 @@ export async function importKeras(bytes: Uint8Array, options: ImportKerasOptions
 }
 
 async function importH5(bytes: Uint8Array, file: string, options: ImportKerasOptions): Promise<tf.LayersModel> {
-  const contents = await withH5Bytes(bytes, file, (h5) => readLegacyH5(h5, file));
+  const contents = await withH5Bytes(bytes, file, (h5) => readLegacyH5(h5, file, bytes.length));
   const config = options.configJson ?? contents.modelConfig;
   if (config === undefined) {
     const hint = contents.hasLayerNames ? ' (a save_weights file: pass the architecture as configJson)' : ' and no Keras weights (layer_names)';
@@ -35,7 +40,7 @@ async function importH5(bytes: Uint8Array, file: string, options: ImportKerasOpt
   if (!contents.hasLayerNames) {
     throw new DigitsError('MODEL_WEIGHTS_INVALID', 'the HDF5 file has no layer_names attribute listing Keras weights', { file });
   }
-  const model = await buildFromKerasConfig(config, file);
+  const model = await buildFromKerasConfig(config, file, storedParameters(contents.layers));
   return withModel(model, () => {
     const layers = weightedLayers(model);
     if (contents.backend === 'theano' && layers.some((l) => /Conv/.test(l.getClassName()))) {
@@ -50,21 +55,17 @@ async function importH5(bytes: Uint8Array, file: string, options: ImportKerasOpt
 }
 
 async function importZip(bytes: Uint8Array, file: string, options: ImportKerasOptions): Promise<tf.LayersModel> {
-  let members: Record<string, Uint8Array>;
-  try {
-    members = unzipSync(bytes);
-  } catch (cause) {
-    throw new DigitsError('NOT_ZIP', `the .keras zip could not be read: ${(cause as Error).message}`, { file, cause });
-  }
-  const configBytes = members['config.json'];
+  const { members, names } = readZipMembers(bytes, KERAS_MEMBERS, file);
+  const configBytes = members.get('config.json');
   if (options.configJson === undefined && configBytes === undefined) {
-    throw new DigitsError('KERAS_CONFIG_MISSING', `the .keras zip has no config.json (members: ${Object.keys(members).join(', ') || 'none'})`, { file });
+    throw new DigitsError('KERAS_CONFIG_MISSING', `the .keras zip has no config.json (members: ${names.join(', ') || 'none'})`, { file });
   }
-  const weightsBytes = members['model.weights.h5'];
+  const weightsBytes = members.get('model.weights.h5');
   if (weightsBytes === undefined) throw new DigitsError('MODEL_WEIGHTS_INVALID', 'the .keras zip has no model.weights.h5', { file });
   const config = options.configJson ?? new TextDecoder().decode(configBytes);
-  const model = await buildFromKerasConfig(config, file);
-  const stored = await withH5Bytes(weightsBytes, `${file}:model.weights.h5`, (h5) => readKeras3Weights(h5, file));
+  // the weights are read (their shapes checked) first, so the config is built only if it fits them
+  const stored = await withH5Bytes(weightsBytes, `${file}:model.weights.h5`, (h5) => readKeras3Weights(h5, file, weightsBytes.length));
+  const model = await buildFromKerasConfig(config, file, storedParameters(stored));
   return withModel(model, () => {
     const layers = weightedLayers(model);
     const matched = matchByName(layers, stored) ?? matchByCreationOrder(layers, stored);
@@ -126,8 +127,11 @@ function assignWeights(layer: tf.layers.Layer, stored: KerasLayerWeights, file: 
   }
 }
 
-/** Parses, normalizes and builds a model from a Keras config (string or object). */
-export async function buildFromKerasConfig(config: string | object, file: string): Promise<tf.LayersModel> {
+/**
+ * Parses, normalizes and builds a model from a Keras config (string or object). The config is
+ * checked against the limits, and against `storedParameters` when given, before tfjs builds it.
+ */
+export async function buildFromKerasConfig(config: string | object, file: string, storedParameters?: number): Promise<tf.LayersModel> {
   let parsed: unknown = config;
   if (typeof config === 'string') {
     try {
@@ -136,8 +140,16 @@ export async function buildFromKerasConfig(config: string | object, file: string
       throw new DigitsError('MODEL_INVALID', `the Keras model config is not valid JSON: ${(cause as Error).message}`, { file, cause });
     }
   }
-  const normalized = normalizeKerasConfig(parsed, file);
-  assertLayersSupported(normalized, file);
+  let normalized: Record<string, unknown>;
+  try {
+    normalized = normalizeKerasConfig(parsed, file);
+    assertLayersSupported(normalized, file);
+    assertConfigBounds(normalized, storedParameters, file);
+  } catch (cause) {
+    if (isDigitsError(cause)) throw cause;
+    // a config is untrusted JSON: a value of the wrong type anywhere (a null layer, a string for a list) is a bad file
+    throw new DigitsError('MODEL_INVALID', `the Keras model config is malformed: ${(cause as Error).message}`, { file, cause });
+  }
   try {
     return await modelFromTopology(normalized);
   } catch (cause) {

@@ -29,9 +29,25 @@ export function assertLayersSupported(modelConfig: Json, file: string): void {
   }
 }
 
-/** Builds an (initialized, uncompiled) model from a Keras-2-style topology. */
-export function modelFromTopology(topology: Json): Promise<tf.LayersModel> {
-  return tf.models.modelFromJSON({ modelTopology: topology } as Parameters<typeof tf.models.modelFromJSON>[0]);
+/**
+ * Builds an (initialized, uncompiled) model from a Keras-2-style topology. tfjs deserializes and
+ * builds synchronously inside modelFromJSON, so that part runs in a tidy: a build that fails
+ * part-way (a bad value in the fifth layer) frees the initial values it had made, and the
+ * variables of the layers before it are disposed, so a rejected file leaks no memory. (Weights
+ * are variables, which tidy keeps; layers dispose their initial values themselves.)
+ */
+export async function modelFromTopology(topology: Json): Promise<tf.LayersModel> {
+  const before = new Set(Object.keys(tf.engine().registeredVariables));
+  let pending!: Promise<tf.LayersModel>;
+  tf.tidy(() => {
+    pending = tf.models.modelFromJSON({ modelTopology: topology } as Parameters<typeof tf.models.modelFromJSON>[0]);
+  });
+  try {
+    return await pending;
+  } catch (error) {
+    for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) if (!before.has(name)) variable.dispose();
+    throw error;
+  }
 }
 
 /** Layers that own weights, in model order (what Keras' positional weight loading counts). */

@@ -1,10 +1,12 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
+import { readRegularFile } from '@digits/mnist-data/node';
 import { joinWeightData, specByteLength } from '../artifacts';
 import { MODEL_FILES } from '../owned-files';
 import { withModelDirectory, type ModelDirectoryOptions } from './model-dir';
+import { MAX_WEIGHT_BYTES, MODEL_LIMITS } from '../limits';
 
 const MODEL_JSON = MODEL_FILES.model;
 
@@ -30,17 +32,21 @@ export const modelJsonPath = (path: string) => join(modelDirectory(path), MODEL_
 
 async function loadFromDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = join(dir, MODEL_JSON);
-  const modelJson = parseModelJson(await readModelFile(jsonPath, 'MODEL_NOT_FOUND'), jsonPath);
+  const modelJson = parseModelJson(await readModelFile(jsonPath, 'MODEL_NOT_FOUND', MODEL_LIMITS.maxJsonBytes), jsonPath);
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   const realDir = await realpath(dir);
   for (const group of modelJson.weightsManifest) {
     let needed = 0;
     for (const spec of group.weights) needed += specByteLength(spec, jsonPath);
+    if (needed > MAX_WEIGHT_BYTES) {
+      throw new DigitsError('SHAPE_LIMIT', `the weightsManifest describes ${needed} bytes of weights, more than the ${MAX_WEIGHT_BYTES}-byte limit`, { file: jsonPath });
+    }
     let have = 0;
     for (const path of group.paths) {
       const file = await safeWeightsPath(dir, realDir, path, jsonPath);
-      const bytes = await readModelFile(file, 'MODEL_WEIGHTS_INVALID');
+      // never more than the manifest describes (a larger file is refused unread)
+      const bytes = await readModelFile(file, 'MODEL_WEIGHTS_INVALID', Math.max(0, needed - have));
       have += bytes.byteLength;
       buffers.push(bytes);
     }
@@ -60,13 +66,8 @@ async function loadFromDirectory(dir: string): Promise<tf.io.ModelArtifacts> {
   return artifacts;
 }
 
-async function readModelFile(path: string, missingCode: 'MODEL_NOT_FOUND' | 'MODEL_WEIGHTS_INVALID'): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new DigitsError(missingCode, missing ? 'file not found' : `cannot read file: ${(cause as Error).message}`, { file: path, cause });
-  }
+function readModelFile(path: string, code: 'MODEL_NOT_FOUND' | 'MODEL_WEIGHTS_INVALID', maxBytes: number): Promise<Uint8Array> {
+  return readRegularFile(path, { maxBytes, code, what: code === 'MODEL_NOT_FOUND' ? 'a model.json' : 'what the weightsManifest describes' });
 }
 
 function parseModelJson(bytes: Uint8Array, file: string): tf.io.ModelJSON {

@@ -1,20 +1,23 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
-import { writeFileAtomic } from '@digits/mnist-data/node';
+import { readRegularFile, writeFileAtomic } from '@digits/mnist-data/node';
 import { importKeras, type ImportKerasOptions } from '../keras-import';
 import { exportKeras, type KerasFormat } from '../keras-export';
+import { MODEL_LIMITS } from '../limits';
 import { detectContainer } from '../magic';
 import { lockTarget } from './lock';
 import type { ModelDirectoryOptions } from './model-dir';
 
 /** Reads and imports a Keras .h5 or .keras file; `configJson` may be a path to a to_json() file for save_weights files. */
 export async function readKerasFile(path: string, options: { configJson?: string | object } = {}): Promise<tf.LayersModel> {
-  const bytes = await readOrFail(path);
+  const bytes = await readRegularFile(path, { maxBytes: MODEL_LIMITS.maxKerasFileBytes, code: 'MODEL_NOT_FOUND', what: 'a Keras file' });
   const importOptions: ImportKerasOptions = { fileName: path };
   if (typeof options.configJson === 'string' && !options.configJson.trimStart().startsWith('{')) {
-    importOptions.configJson = new TextDecoder().decode(await readOrFail(options.configJson));
+    const json = await readRegularFile(options.configJson, { maxBytes: MODEL_LIMITS.maxJsonBytes, code: 'MODEL_NOT_FOUND', what: 'a Keras config' });
+    importOptions.configJson = new TextDecoder().decode(json);
   } else if (options.configJson !== undefined) {
     importOptions.configJson = options.configJson;
   }
@@ -51,7 +54,8 @@ async function mkdirOrFail(dir: string, label: string): Promise<void> {
 async function checkReplaceable(path: string, label: string, options: ModelDirectoryOptions): Promise<void> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO at the target opens at once (and is then refused) instead of waiting for a writer
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new DigitsError('TARGET_NOT_OURS', 'is a directory; give a file name ending in .h5 or .keras', { file: label });
@@ -78,13 +82,5 @@ function isKerasContainer(head: Uint8Array): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function readOrFail(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (cause) {
-    throw new DigitsError('MODEL_NOT_FOUND', (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read file: ${(cause as Error).message}`, { file: path, cause });
   }
 }
