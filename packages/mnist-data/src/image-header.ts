@@ -63,7 +63,7 @@ function jpegSize(bytes: Uint8Array, where: { file?: string }): { width: number;
   throw new DigitsError('BAD_IMAGE', 'damaged image: the JPEG has no frame header (SOF) before its image data', where);
 }
 
-/** Throws IMAGE_TOO_LARGE when width x height exceeds `maxPixels` (default MAX_IMAGE_PIXELS, 64 MP). */
+/** Throws IMAGE_TOO_LARGE when width x height exceeds `maxPixels` (default MAX_IMAGE_PIXELS, 40 MP). */
 export function assertImageSize(width: number, height: number, file?: string, maxPixels = MAX_IMAGE_PIXELS): void {
   if (width * height > maxPixels) {
     throw new DigitsError(

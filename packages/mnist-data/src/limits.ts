@@ -10,8 +10,12 @@ export const MAX_IDX_BYTES = 256 * 1024 * 1024;
 /** Trailing bytes past an IDX header's declared size that gunzip still keeps, so parseIdx can name them. */
 export const IDX_GUNZIP_SLACK = 64 * 1024;
 
-/** Largest image (width x height) decoded: 64 megapixels, e.g. 8192 x 8192; checked from the header. */
-export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+/**
+ * Largest image (width x height) decoded: 40 megapixels (e.g. 8192 x 5120), checked from the
+ * header. Decoding and preprocessing cost about 15 bytes a pixel: an RGBA PNG at this limit peaks
+ * at 750 MB in the CLI; 64 MP would pass 1 GB.
+ */
+export const MAX_IMAGE_PIXELS = 40 * 1024 * 1024;
 
 /** Largest image file read: 64 MiB. */
 export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
