@@ -68,12 +68,12 @@ describe('mistakes about files (exit code 1, the file named)', () => {
   });
 
   it('image file that does not exist', async () => {
-    expectOneLineError(await run('predict', 'missing.png'), 1, /^digits: error: missing\.png: no such file .*\[BAD_IMAGE\]$/);
+    expectOneLineError(await run('predict', 'missing.png'), 1, /^digits: error: missing\.png: file not found \[BAD_IMAGE\]$/);
   });
 
-  it('an image path that cannot be read (a directory)', async () => {
+  it('an image path that is not a regular file (a directory)', async () => {
     mkdirSync(join(work, 'photos'), { recursive: true });
-    expectOneLineError(await run('predict', 'photos'), 1, /^digits: error: photos: cannot be read \(EISDIR: .*\) \[BAD_IMAGE\]$/);
+    expectOneLineError(await run('predict', 'photos'), 1, /^digits: error: photos: not a regular file but a directory; only regular files are read \[NOT_A_REGULAR_FILE\]$/);
   });
 
   it('a backend that is not installed', async () => {

