@@ -98,7 +98,7 @@ describe('downloads are bounded by the known file sizes (local mirrors only)', (
   afterAll(() => hostile.close());
 
   it.each([
-    ['bomb', /bomb\/train-images-idx3-ubyte\.gz \(.*inflates to more than the 47040016 bytes its IDX header \[60000, 28, 28\] declares/],
+    ['bomb', /bomb\/train-images-idx3-ubyte\.gz \(the gzip data inflates to more than the 47040016 bytes its IDX header \[60000, 28, 28\] declares/],
     ['encoded', /encoded\/train-images-idx3-ubyte \(the reply is over \d+ bytes and still coming, more than the 47575953 bytes this file can be\)/],
     ['declared', /declared\/train-images-idx3-ubyte\.gz \(the reply is 5000000000 bytes \(Content-Length\)/],
   ])('%s: DOWNLOAD_TOO_LARGE, stopped within the file size, nothing cached', async (path, message) => {

@@ -92,7 +92,8 @@ async function fetchVerified(
         if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('only http(s) URLs are supported');
         const response = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const bytes = await gunzipIfNeeded(await readBody(response, maxBodyBytes(size)), url, { maxBytes: size });
+        // no file name: the message below names the URL once
+        const bytes = await gunzipIfNeeded(await readBody(response, maxBodyBytes(size)), undefined, { maxBytes: size });
         const found = sha256Hex(bytes);
         if (found === expected) return bytes;
         corrupted = true;
