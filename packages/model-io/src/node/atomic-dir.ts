@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DigitsError } from '@digits/mnist-data';
-import { parseStamp, writerAlive, writerStamp } from './process-alive';
+import { readStamp, writerAlive, writerStamp } from './process-alive';
 
 /** Inside each temp directory while it is written: who writes it, so a later run can tell it is stale. */
 export const TEMP_MARKER = '.digits-temp';
@@ -78,7 +78,7 @@ export async function cleanStaleTemps(parent: string, isOwned: (name: string) =>
     const path = join(parent, name);
     const temp = TEMP_NAME.exec(name);
     if (temp) {
-      const stamp = parseStamp(await readFile(join(path, TEMP_MARKER), 'utf8').catch(() => ''));
+      const stamp = await readStamp(join(path, TEMP_MARKER));
       if (!stamp || stamp.pid !== Number(temp[2])) continue;
       const old = Date.now() - Date.parse(stamp.createdAt) > STALE_AFTER_MS;
       if (old || !writerAlive(stamp)) {

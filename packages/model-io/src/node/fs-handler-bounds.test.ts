@@ -76,6 +76,19 @@ describe('model directories: only regular files, never more than the manifest de
     await expectLoadError(await copyWith('manifest', { modelJson: JSON.stringify(json) }), 'SHAPE_LIMIT', /weightsManifest describes \d+ bytes of weights, more than the \d+-byte limit/);
   });
 
+  it('a FIFO or a /dev/zero link planted as the lock file or a stale temp marker does not hang a save', async () => {
+    const target = join(work, 'planted');
+    execFileSync('mkfifo', [join(work, '.planted.digits-lock')]);
+    await mkdir(join(work, '.planted.tmp-1-abcdef'));
+    await symlink('/dev/zero', join(work, '.planted.tmp-1-abcdef', '.digits-temp'));
+    const model = smallMlp();
+    const started = Date.now();
+    await saveModel(model, target); // the planted lock is not a stamp of a live writer: taken over
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await loadModel(target)).model.countParams()).toBe(model.countParams());
+    model.dispose();
+  });
+
   it('a Keras file that is a FIFO: NOT_A_REGULAR_FILE', async () => {
     execFileSync('mkfifo', [join(work, 'model.h5')]);
     await expect(readKerasFile(join(work, 'model.h5'))).rejects.toMatchObject({ code: 'NOT_A_REGULAR_FILE' });

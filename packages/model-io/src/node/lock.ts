@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DigitsError } from '@digits/mnist-data';
-import { parseStamp, writerAlive, writerStamp } from './process-alive';
+import { readStamp, writerAlive, writerStamp } from './process-alive';
 
 /** A held lock; `release()` removes the lock file (once). */
 export interface TargetLock {
@@ -48,7 +48,7 @@ export async function lockTarget(target: string, label = target): Promise<Target
         throw new DigitsError('WRITE_FAILED', `cannot create the lock file ${file}: ${(error as Error).message}`, { file: label, cause: error });
       }
     }
-    const holder = parseStamp(await readFile(file, 'utf8').catch(() => ''));
+    const holder = await readStamp(file);
     if (holder && writerAlive(holder)) {
       throw new DigitsError(
         'TARGET_LOCKED',
@@ -59,7 +59,7 @@ export async function lockTarget(target: string, label = target): Promise<Target
     if (!holder) {
       // an empty lock file is one being written this instant (or a crash in between): give it a moment
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const again = parseStamp(await readFile(file, 'utf8').catch(() => ''));
+      const again = await readStamp(file);
       if (again && writerAlive(again)) continue;
     }
     // the writer is gone: move its lock aside (rename is atomic, so only one taker removes it) and retry

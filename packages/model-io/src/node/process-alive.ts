@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { readRegularFile } from '@digits/mnist-data/node';
 
 /** Who wrote a lock file or a temp directory: enough to tell later whether that writer is still running. */
 export interface WriterStamp {
@@ -36,4 +37,14 @@ export function parseStamp(text: string): WriterStamp | undefined {
     // not one of ours
   }
   return undefined;
+}
+
+/**
+ * Reads a stamp file (a lock, a temp directory's marker), or undefined when it is missing or not
+ * one of ours. Only a small regular file is read: a FIFO or a link to /dev/zero planted under
+ * that name cannot hang or flood the next run.
+ */
+export async function readStamp(path: string): Promise<WriterStamp | undefined> {
+  const bytes = await readRegularFile(path, { maxBytes: 4096, code: 'WRITE_FAILED', what: 'a stamp file' }).catch(() => undefined);
+  return bytes === undefined ? undefined : parseStamp(new TextDecoder().decode(bytes));
 }
