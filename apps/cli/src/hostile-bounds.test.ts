@@ -64,7 +64,7 @@ const cases: [name: string, args: string[], message: RegExp][] = [
   ['IDX file that is a FIFO', ['inspect', '--dataset', 'idx-fifo'], /train-images-idx3-ubyte: not a regular file but a FIFO \(named pipe\).* \[NOT_A_REGULAR_FILE\]$/],
   ['.keras whose model.weights.h5 lies about its size (1 MB declared, 1.5 GiB inflated)', ['import', 'lying-member.keras', '--out', 'out'], /lying-member\.keras: zip member model\.weights\.h5 inflates to more than the 1048576 bytes it declares \[DECOMPRESSION_LIMIT\]$/],
   ['.keras whose Dense layer says units: 1000000', ['import', 'units.keras', '--out', 'out'], /units\.keras: layer "dense" \(Dense\) declares units 1000000, more than the limit of 65536 \[SHAPE_LIMIT\]$/],
-  ['model.json whose Dense layer says units: 1000000', ['predict', '--model', 'units-model', '--index', '0'], /units-model: layer "dense" \(Dense\) declares units 1000000, more than the limit of 65536 \[SHAPE_LIMIT\]$/],
+  ['model.json whose Dense layer says units: 1000000', ['predict', '--model', 'units-model', '--index', '0'], /units-model\/model\.json: layer "dense" \(Dense\) declares units 1000000, more than the limit of 65536 \[SHAPE_LIMIT\]$/],
   ['.h5 with an empty 21000 x 21000 weight dataset', ['import', 'empty-dataset.h5', '--out', 'out'], /empty-dataset\.h5: weight "dense\/dense\/empty:0" has shape \[21000, 21000\].* \[SHAPE_LIMIT\]$/],
   ['20000 x 20000 PNG of 0.4 MB', ['predict', 'big.png', '--model', 'base'], /big\.png: the image is 20000 x 20000 pixels \(381\.5 MP\), more than the 40\.0 MP limit \[IMAGE_TOO_LARGE\]$/],
   ['JPEG header claiming 30000 x 30000', ['predict', 'big.jpg', '--model', 'base'], /big\.jpg: the image is 30000 x 30000 pixels .* \[IMAGE_TOO_LARGE\]$/],
