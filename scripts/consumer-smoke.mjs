@@ -13,6 +13,7 @@
 // DIGITS_SMOKE_DIR overrides the temp project (default: <os tmpdir>/digits-consumer-smoke, kept
 // between runs so npm can reuse what it installed; the @digits packages are always reinstalled).
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -30,7 +31,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 const MODEL_INSTALL_BUDGET_MB = 80;
 const GPU_PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'];
-const project = process.env.DIGITS_SMOKE_DIR ?? join(tmpdir(), 'digits-consumer-smoke');
+// One project per checkout (named by a hash of its path): two checkouts smoke-testing at once must not
+// pack into, or install over, each other's project.
+const project =
+  process.env.DIGITS_SMOKE_DIR ?? join(tmpdir(), `digits-consumer-smoke-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`);
 const started = performance.now();
 const log = (message) => console.log(`[consumer-smoke] ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s  ${message}`);
 const run = (command, args, cwd, options = {}) =>
