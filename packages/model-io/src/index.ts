@@ -7,6 +7,6 @@ export { importKeras, type ImportKerasOptions } from './keras-import';
 export { exportKeras, type KerasFormat } from './keras-export';
 export { detectContainer, type ContainerFormat } from './magic';
 export { saveCheckpoint, loadCheckpoint, checkpointSaveOptions, checkpointFromLoaded, checkCheckpointDataset, datasetIdentity, CHECKPOINT_FORMAT, type CheckpointState, type LoadedCheckpoint, type DatasetIdentity } from './checkpoint';
-export { MODEL_FILES, isOwnedModelFile, foreignEntries, type ModelFileName } from './owned-files';
+export { MODEL_FILES, isOwnedModelFile, isSavedModelFile, foreignEntries, type ModelFileName } from './owned-files';
 export { MODEL_LIMITS, MAX_WEIGHT_BYTES } from './limits';
 export { estimateParameters, assertConfigBounds } from './config-bounds';

@@ -11,6 +11,7 @@ export { ModelDirectory, withModelDirectory, type ModelDirectoryOptions } from '
 export { lockTarget, lockFileFor, type TargetLock } from './node/lock';
 export { cleanStaleTemps } from './node/atomic-dir';
 export { readKerasFile, writeKerasFile } from './node/keras-files';
+export { checkOutputFiles, writeOutputFiles, type OutputFilesOptions } from './node/output-files';
 
 /** tfjs URL schemes (indexeddb://, http://, ...) go to tfjs; anything else is a directory path (or file:// URL). */
 function localPath(target: string): string | undefined {

@@ -24,7 +24,7 @@ const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
 export async function writeDirectoryAtomic(
   dir: string,
   files: Record<string, Uint8Array | string>,
-  guard: (existing: { name: string; isDirectory: boolean }[] | undefined) => void,
+  guard: (existing: { name: string; isDirectory: boolean; isFile: boolean }[] | undefined) => void,
   label = dir,
 ): Promise<void> {
   const parent = dirname(dir);
@@ -101,7 +101,7 @@ export async function cleanStaleTemps(parent: string, isOwned: (name: string) =>
   return done;
 }
 
-async function listIfDirectory(dir: string, label = dir): Promise<{ name: string; isDirectory: boolean }[] | undefined> {
+async function listIfDirectory(dir: string, label = dir): Promise<{ name: string; isDirectory: boolean; isFile: boolean }[] | undefined> {
   let info;
   try {
     info = await stat(dir);
@@ -110,5 +110,5 @@ async function listIfDirectory(dir: string, label = dir): Promise<{ name: string
     throw error;
   }
   if (!info.isDirectory()) throw new DigitsError('WRITE_FAILED', 'the target exists and is not a directory', { file: label });
-  return (await readdir(dir, { withFileTypes: true })).map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }));
+  return (await readdir(dir, { withFileTypes: true })).map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory(), isFile: entry.isFile() }));
 }

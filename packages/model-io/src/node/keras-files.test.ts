@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -70,5 +71,35 @@ describe('Keras files on disk', () => {
     expect(await readFile(notes, 'utf8')).toBe('my notes');
     await rm(notes);
     await rm(path);
+  });
+});
+
+describe('Keras file targets that are links, FIFOs or in new directories', () => {
+  it('a link to a Keras file is written through: the file it points to is replaced (with overwrite), the link stays', async () => {
+    const dir = join(work, 'linked');
+    await mkdir(dir);
+    const real = join(dir, 'real.h5');
+    await writeKerasFile(smallMlp(1), real);
+    const before = await readFile(real);
+    await symlink(real, join(dir, 'current.h5'));
+    await expect(writeKerasFile(model, join(dir, 'current.h5'))).rejects.toMatchObject({ code: 'MODEL_EXISTS', file: join(dir, 'current.h5') });
+    await writeKerasFile(model, join(dir, 'current.h5'), 'h5', { overwrite: true });
+    expect(await readlink(join(dir, 'current.h5'))).toBe(real);
+    expect((await readFile(real)).equals(before)).toBe(false);
+    const back = await readKerasFile(real);
+    expect(weightBytes(back)).toEqual(weightBytes(model));
+    back.dispose();
+    expect((await readdir(dir)).sort()).toEqual(['current.h5', 'real.h5']);
+  });
+
+  it('a FIFO at the target is refused at once, and a link to nothing is refused', async () => {
+    const dir = join(work, 'special');
+    await mkdir(dir);
+    expect(spawnSync('mkfifo', [join(dir, 'pipe.h5')]).status).toBe(0);
+    await expect(writeKerasFile(model, join(dir, 'pipe.h5'), 'h5', { overwrite: true })).rejects.toMatchObject({ code: 'TARGET_NOT_OURS', message: expect.stringContaining('exists and is not a Keras model') });
+    expect((await lstat(join(dir, 'pipe.h5'))).isFIFO()).toBe(true);
+    await symlink(join(dir, 'nowhere.h5'), join(dir, 'dangling.h5'));
+    await expect(writeKerasFile(model, join(dir, 'dangling.h5'))).rejects.toMatchObject({ code: 'TARGET_NOT_OURS', message: expect.stringContaining('is a symbolic link to a path that does not exist') });
+    expect((await readdir(dir)).sort()).toEqual(['dangling.h5', 'pipe.h5']);
   });
 });

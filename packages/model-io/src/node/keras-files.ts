@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { readRegularFile, writeFileAtomic } from '@digits/mnist-data/node';
@@ -10,6 +10,7 @@ import { MODEL_LIMITS } from '../limits';
 import { detectContainer } from '../magic';
 import { lockTarget } from './lock';
 import type { ModelDirectoryOptions } from './model-dir';
+import { createDirectories, resolveTarget } from './target-path';
 
 /** Reads and imports a Keras .h5 or .keras file; `configJson` may be a path to a to_json() file for save_weights files. */
 export async function readKerasFile(path: string, options: { configJson?: string | object } = {}): Promise<tf.LayersModel> {
@@ -27,27 +28,26 @@ export async function readKerasFile(path: string, options: { configJson?: string
 /**
  * Exports a model to .h5 or .keras (chosen by `format`, else by the file extension) and writes it
  * atomically, under a lock beside it. An existing Keras file is replaced only with `overwrite`
- * (MODEL_EXISTS); an existing file that is not a Keras model, never (TARGET_NOT_OURS).
+ * (MODEL_EXISTS); an existing file that is not a Keras model, never (TARGET_NOT_OURS). A path that
+ * is a symbolic link is written through (the file it points to is replaced, the link stays); parent
+ * directories created for a write that then fails are removed again.
  */
 export async function writeKerasFile(model: tf.LayersModel, path: string, format?: KerasFormat, options: ModelDirectoryOptions = {}): Promise<void> {
   const chosen = format ?? (path.endsWith('.keras') ? 'keras' : 'h5');
   const bytes = await exportKeras(model, chosen);
-  const absolute = resolve(path);
-  await mkdirOrFail(dirname(absolute), path);
-  const lock = await lockTarget(absolute, path);
+  const absolute = await resolveTarget(path);
+  const parents = await createDirectories(dirname(absolute), path);
   try {
-    await checkReplaceable(absolute, path, options);
-    await writeFileAtomic(absolute, bytes);
-  } finally {
-    await lock.release();
-  }
-}
-
-async function mkdirOrFail(dir: string, label: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (cause) {
-    throw new DigitsError('WRITE_FAILED', `cannot create the parent directory: ${(cause as Error).message}`, { file: label, cause });
+    const lock = await lockTarget(absolute, path);
+    try {
+      await checkReplaceable(absolute, path, options);
+      await writeFileAtomic(absolute, bytes);
+    } finally {
+      await lock.release();
+    }
+  } catch (error) {
+    await parents.removeIfEmpty();
+    throw error;
   }
 }
 

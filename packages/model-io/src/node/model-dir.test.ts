@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelDirectory, saveModel, lockFileFor } from '../node';
-import { smallMlp } from '../test-utils/models';
+import { loadModel, ModelDirectory, saveModel, lockFileFor } from '../node';
+import { smallMlp, weightBytes } from '../test-utils/models';
+import { treeHashes } from '../test-utils/tree';
 import { TEMP_MARKER } from './atomic-dir';
+import { hasDigitsMark } from './png-mark';
+import { readDocsPng } from '../test-utils/fixtures';
 
 let work: string;
 let model: tf.Sequential;
@@ -19,17 +21,6 @@ afterAll(async () => {
   model.dispose();
   await rm(work, { recursive: true, force: true });
 });
-
-/** Every file under `dir` with the SHA-256 of its bytes: equal before and after means nothing changed. */
-async function treeHashes(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    out[relative(dir, path)] = createHash('sha256').update(await readFile(path)).digest('hex');
-  }
-  return out;
-}
 
 /** The pid of a process that has exited (and so is not alive, unless the pid is reused at once). */
 function deadPid(): number {
@@ -166,5 +157,57 @@ describe('stale temp directories', () => {
     await saveModel(model, join(parent, 'n'));
     expect((await readdir(parent)).sort()).toEqual(['m', 'n']);
     expect(await treeHashes(join(parent, 'm'))).toEqual(before);
+  });
+});
+
+describe('links, and what a failed run leaves', () => {
+  it('a target that is a link to a model directory is written through: the real directory gets the model, the link stays', async () => {
+    const real = join(work, 'run-7');
+    await saveModel(smallMlp(1), real);
+    await writeFile(join(real, 'history.json'), '{}');
+    await symlink(real, join(work, 'latest'));
+    await expect(saveModel(model, join(work, 'latest'))).rejects.toMatchObject({ code: 'MODEL_EXISTS', file: join(work, 'latest') });
+    await saveModel(model, join(work, 'latest'), { overwrite: true });
+    expect(await readlink(join(work, 'latest'))).toBe(real);
+    expect((await readdir(real)).sort()).toEqual(['model.json', 'weights.bin']);
+    const { model: back } = await loadModel(real);
+    expect(weightBytes(back)).toEqual(weightBytes(model));
+    back.dispose();
+    // the lock and the temp directory lived beside the real directory, and are gone
+    expect((await readdir(work)).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('a link to nothing is refused, and a link inside a model directory is not ours whatever its name', async () => {
+    await symlink(join(work, 'no-such-dir'), join(work, 'dangling'));
+    await expect(ModelDirectory.open(join(work, 'dangling'))).rejects.toMatchObject({
+      code: 'TARGET_NOT_OURS',
+      message: `${join(work, 'dangling')}: is a symbolic link to a path that does not exist; create what it points to or choose another path`,
+    });
+    const dir = join(work, 'with-link');
+    await saveModel(model, dir);
+    await writeFile(join(work, 'my-weights.bin'), 'mine');
+    await symlink(join(work, 'my-weights.bin'), join(dir, 'group1-shard1of1.bin'));
+    const before = await treeHashes(dir);
+    await expect(saveModel(model, dir, { overwrite: true })).rejects.toMatchObject({ code: 'TARGET_NOT_OURS', message: expect.stringContaining('(group1-shard1of1.bin (not a regular file))') });
+    expect(await treeHashes(dir)).toEqual(before);
+  });
+
+  it('parent directories made by open are removed at close when nothing was saved; kept once a model is in them', async () => {
+    const failed = await ModelDirectory.open(join(work, 'new-a', 'b', 'm'));
+    expect(await readdir(join(work, 'new-a', 'b'))).toEqual(['.m.digits-lock']);
+    await failed.close();
+    await expect(readdir(join(work, 'new-a'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const saved = await ModelDirectory.open(join(work, 'new-b', 'b', 'm'));
+    await saveModel(model, saved);
+    await saved.close();
+    expect(await readdir(join(work, 'new-b', 'b', 'm'))).toEqual(['model.json', 'weights.bin']);
+  });
+
+  it('writeFile gives a PNG digits\' mark', async () => {
+    const dir = await ModelDirectory.open(join(work, 'marked'));
+    await saveModel(model, dir);
+    await dir.writeFile('loss.png', readDocsPng('loss.png'));
+    await dir.close();
+    expect(hasDigitsMark(new Uint8Array(await readFile(join(work, 'marked', 'loss.png'))))).toBe(true);
   });
 });

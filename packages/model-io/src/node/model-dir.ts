@@ -1,5 +1,5 @@
 import { mkdir, readdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { writeFileAtomic } from '@digits/mnist-data/node';
@@ -7,6 +7,8 @@ import { foreignEntries, isOwnedModelFile, MODEL_FILES } from '../owned-files';
 import { cleanStaleTemps } from './atomic-dir';
 import { saveToDirectory } from './write-model';
 import { lockTarget, type TargetLock } from './lock';
+import { markDigitsPng } from './png-mark';
+import { createDirectories, resolveTarget, type CreatedDirectories } from './target-path';
 
 export interface ModelDirectoryOptions {
   /** Replace a model the directory already holds (default false: MODEL_EXISTS). */
@@ -15,7 +17,7 @@ export interface ModelDirectoryOptions {
   overwriteHint?: string;
 }
 
-type Listing = { name: string; isDirectory: boolean }[] | undefined;
+type Listing = { name: string; isDirectory: boolean; isFile: boolean }[] | undefined;
 
 /**
  * A model directory opened for writing: while open, this process holds its lock (a second writer
@@ -23,7 +25,10 @@ type Listing = { name: string; isDirectory: boolean }[] | undefined;
  * nothing but files digits writes (`MODEL_FILES`, weight shards). Opening checks that at once, so a
  * long job (training) is refused before it starts: a directory holding anything else is
  * TARGET_NOT_OURS naming what is there; one holding a model is MODEL_EXISTS unless `overwrite`.
- * Opening also removes stale temp directories that killed writers left beside it. Close with `close()`.
+ * Opening also removes stale temp directories that killed writers left beside it. A path that is a
+ * symbolic link is written through (the directory it points to is replaced, the link stays); parent
+ * directories opening had to create are removed again at `close()` when nothing was saved in them
+ * (a run that fails before its first save leaves nothing behind). Close with `close()`.
  */
 export class ModelDirectory {
   /** Whether the directory held a model (model.json) when it was opened. */
@@ -35,6 +40,7 @@ export class ModelDirectory {
     readonly path: string,
     private readonly absolute: string,
     private readonly lock: TargetLock,
+    private readonly parents: CreatedDirectories,
     existing: Listing,
     private readonly options: ModelDirectoryOptions,
   ) {
@@ -43,21 +49,19 @@ export class ModelDirectory {
   }
 
   static async open(path: string, options: ModelDirectoryOptions = {}): Promise<ModelDirectory> {
-    const absolute = resolve(path);
+    const absolute = await resolveTarget(path);
+    const parents = await createDirectories(dirname(absolute), path);
+    let lock: TargetLock | undefined;
     try {
-      await mkdir(dirname(absolute), { recursive: true });
-    } catch (cause) {
-      throw new DigitsError('WRITE_FAILED', `cannot create the parent directory: ${(cause as Error).message}`, { file: path, cause });
-    }
-    const lock = await lockTarget(absolute, path);
-    try {
+      lock = await lockTarget(absolute, path);
       await cleanStaleTemps(dirname(absolute), isOwnedModelFile);
       const existing = await listing(absolute, path);
-      const directory = new ModelDirectory(path, absolute, lock, existing, options);
+      const directory = new ModelDirectory(path, absolute, lock, parents, existing, options);
       directory.check(existing);
       return directory;
     } catch (error) {
-      await lock.release();
+      await lock?.release();
+      await parents.removeIfEmpty();
       throw error;
     }
   }
@@ -74,20 +78,21 @@ export class ModelDirectory {
     };
   }
 
-  /** Writes one of the files digits owns (history.json, a plot, ...) into the directory, atomically. */
+  /** Writes one of the files digits owns (history.json, a plot, ...) into the directory, atomically; a PNG gets digits' mark (png-mark.ts). */
   async writeFile(name: string, bytes: Uint8Array): Promise<string> {
     if (!isOwnedModelFile(name) || name === MODEL_FILES.model) {
       throw new DigitsError('BAD_ARGUMENT', `${name} is not one of the files digits writes into a model directory`, { file: this.path });
     }
     this.check(await listing(this.absolute, this.path));
     await mkdir(this.absolute, { recursive: true });
-    await writeFileAtomic(join(this.absolute, name), bytes);
+    await writeFileAtomic(join(this.absolute, name), markDigitsPng(bytes));
     return join(this.path, name);
   }
 
-  /** Releases the lock. */
+  /** Releases the lock, and removes the parent directories `open` created if nothing was saved in them. */
   async close(): Promise<void> {
     await this.lock.release();
+    await this.parents.removeIfEmpty();
   }
 
   private check(existing: Listing): void {
@@ -115,7 +120,7 @@ export async function withModelDirectory<T>(path: string, options: ModelDirector
 
 async function listing(absolute: string, label: string): Promise<Listing> {
   try {
-    return (await readdir(absolute, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
+    return (await readdir(absolute, { withFileTypes: true })).map((e) => ({ name: e.name, isDirectory: e.isDirectory(), isFile: e.isFile() }));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;

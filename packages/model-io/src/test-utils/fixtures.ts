@@ -21,3 +21,6 @@ export interface ExpectedPredictions {
 }
 
 export const expectedPredictions = (): ExpectedPredictions => JSON.parse(readFileSync(fixturePath('expected_predictions.json'), 'utf8'));
+
+/** Real PNGs as the CLI's renderers (resvg, pngjs) wrote them, from its README (written before digits marked its PNGs). */
+export const readDocsPng = (name: string) => new Uint8Array(readFileSync(resolve(repoRoot, 'apps/cli/docs', name)));
