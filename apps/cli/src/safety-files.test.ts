@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { embeddedMnistDir } from '@digits/mnist-data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finished, runDigits, startDigits, type RunResult } from './test-utils/run';
+import { finished, pngSize, runDigits, startDigits, type RunResult } from './test-utils/run';
 
 // "No user file is ever deleted or replaced without asking" (issue 12, section 1), against the built
 // CLI: each refusal exits non-zero with one `digits: error: ... [CODE]` line, changes no file, and
@@ -247,3 +248,83 @@ function ok(result: RunResult): RunResult {
   expectSmall(result);
   return result;
 }
+
+describe('plots and previews (evaluate, inspect, predict --show) replace only what digits wrote', () => {
+  /** A real PNG (the README's, unmarked): what a user's own figure of the same name looks like. */
+  const userPng = readFileSync(fileURLToPath(new URL('../docs/confusion.png', import.meta.url)));
+  /** digits' mark: a tEXt chunk `Software: digits` right after the PNG header. */
+  const marked = (file: string) => readFileSync(file).subarray(37, 56).toString('latin1') === 'tEXtSoftware\0digits';
+
+  it("evaluate --out DIR: a user's confusion.png is refused before the model loads; --force replaces it; the next run replaces its own", async () => {
+    const dir = join(work, 'figures');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'confusion.png'), userPng);
+    writeFileSync(join(dir, 'notes.md'), 'mine\n');
+    const before = tree(work);
+    const evaluate = ['evaluate', '--model', 'model', '--limit', '100', '--out', 'figures'];
+    expectRefusal(await run(evaluate), 1, /^digits: error: figures\/confusion\.png: exists and was not written by digits; add --force to replace it \[TARGET_NOT_OURS\]$/);
+    expect(tree(work)).toEqual(before);
+    ok(await run([...evaluate, '--force']));
+    expect(marked(join(dir, 'confusion.png'))).toBe(true);
+    ok(await run(evaluate));
+    expect(pngSize(join(dir, 'misclassified.png')).width).toBeGreaterThan(100);
+    expect(readdirSync(dir).sort()).toEqual(['confusion.png', 'misclassified.png', 'notes.md']);
+    expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe('mine\n');
+  }, 120_000);
+
+  it("into the model directory (evaluate's default) its own plot names are replaced, even unmarked; inspect --out and predict --show-dir refuse a user's file, --force replaces it", async () => {
+    writeFileSync(join(model, 'confusion.png'), 'an old plot');
+    ok(await run(['evaluate', '--model', 'model', '--limit', '100']));
+    expect(marked(join(model, 'confusion.png'))).toBe(true);
+
+    const dir = join(work, 'looks');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'pixel-histogram.png'), userPng);
+    writeFileSync(join(dir, 'test-0.28x28.png'), userPng);
+    const before = tree(work);
+    expectRefusal(await run(['inspect', '--out', 'looks']), 1, /^digits: error: looks\/pixel-histogram\.png: exists and was not written by digits; add --force to replace it \[TARGET_NOT_OURS\]$/);
+    expectRefusal(await run(['predict', '--model', 'model', '--index', '0', '--show', '--show-dir', 'looks']), 1, /^digits: error: looks\/test-0\.28x28\.png: exists and was not written by digits; add --force to replace it \[TARGET_NOT_OURS\]$/);
+    expect(tree(work)).toEqual(before);
+    ok(await run(['predict', '--model', 'model', '--index', '0', '--show', '--show-dir', 'looks', '--force']));
+    expect(pngSize(join(dir, 'test-0.28x28.png'))).toEqual({ width: 28, height: 28 });
+    expect(marked(join(dir, 'test-0.28x28.png'))).toBe(true);
+    expect(readFileSync(join(dir, 'pixel-histogram.png')).equals(userPng)).toBe(true);
+  }, 120_000);
+
+  it('a link at an output name is never replaced, not even with --force; the file it points to is untouched', async () => {
+    const dir = join(work, 'linked-figures');
+    mkdirSync(dir);
+    writeFileSync(join(work, 'thesis-figure.png'), userPng);
+    symlinkSync(join(work, 'thesis-figure.png'), join(dir, 'confusion.png'));
+    const before = tree(work);
+    expectRefusal(await run(['evaluate', '--model', 'model', '--limit', '100', '--out', 'linked-figures', '--force']), 1, /^digits: error: linked-figures\/confusion\.png: is a symbolic link; digits replaces only files it wrote, remove it or choose another directory \[TARGET_NOT_OURS\]$/);
+    expect(tree(work)).toEqual(before);
+  }, 120_000);
+});
+
+describe('--out that is a symbolic link', () => {
+  it('a link to a model directory is written through (the link stays, the directory it points to gets the model); a link to nothing is refused', async () => {
+    ok(await run(['export', '--model', 'model', '--out', 'run-1']));
+    symlinkSync(join(work, 'run-1'), join(work, 'latest'));
+    const weights = readFileSync(join(work, 'run-1', 'weights.bin'));
+    ok(await run(['export', '--model', 'model', '--quantize', 'uint8', '--out', 'latest', '--force']));
+    expect(lstatSync(join(work, 'latest')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(work, 'run-1', 'weights.bin')).length).toBeLessThan(weights.length / 3);
+    expect(readdirSync(work).filter((n) => n.startsWith('.'))).toEqual([]);
+
+    symlinkSync(join(work, 'no-such-dir'), join(work, 'dangling'));
+    const before = tree(work);
+    expectRefusal(await run(['export', '--model', 'model', '--out', 'dangling']), 1, /^digits: error: dangling: is a symbolic link to a path that does not exist; create what it points to or choose another path \[TARGET_NOT_OURS\]$/);
+    expect(tree(work)).toEqual(before);
+  }, 120_000);
+});
+
+describe('a failed command creates no directories', () => {
+  it('train --out new/deep/m with a missing dataset, evaluate and predict --show into new directories with a missing model: nothing is left', async () => {
+    const before = tree(work);
+    expectRefusal(await run(['train', ...TINY, '--dataset', 'no-such-data', '--out', 'new/deep/m']), 1, /\[DATASET_NOT_FOUND\]$/);
+    expectRefusal(await run(['evaluate', '--model', 'no-such-model', '--out', 'new/plots']), 1, /\[MODEL_NOT_FOUND\]$/);
+    expectRefusal(await run(['predict', '--model', 'no-such-model', '--index', '0', '--show', '--show-dir', 'new/previews']), 1, /\[MODEL_NOT_FOUND\]$/);
+    expect(tree(work)).toEqual(before);
+  }, 120_000);
+});

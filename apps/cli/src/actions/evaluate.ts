@@ -1,7 +1,6 @@
-import { join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { imageAt, takeFirst } from '@digits/mnist-data';
-import { writeFileAtomic } from '@digits/mnist-data/node';
-import { MODEL_FILES } from '@digits/model-io/node';
+import { checkOutputFiles, MODEL_FILES, writeOutputFiles } from '@digits/model-io/node';
 import { classifyResults, confusionMatrix, evaluate, predictClasses } from '@digits/model';
 import { digitGridPng } from '../charts/digits';
 import { renderPng } from '../charts/render';
@@ -17,11 +16,16 @@ export interface EvaluateFlags {
   limit?: number;
   show: number;
   out?: string;
+  force: boolean;
   json: boolean;
 }
 
 export async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
   const out = new Output(flags.json);
+  // a plot that would replace a file digits did not write is refused before the model loads
+  const dir = flags.out ?? (basename(flags.model) === MODEL_FILES.model ? dirname(flags.model) : flags.model);
+  const replace = { force: flags.force, forceHint: 'add --force to replace it' };
+  const [confusionFile, misclassifiedFile] = await checkOutputFiles(dir, [MODEL_FILES.confusionPlot, MODEL_FILES.misclassifiedPlot], replace);
   const { model, backend } = await openModel(flags.model, flags.backend);
   out.note(`Backend: ${backend.name} - ${backend.reason}`);
   const data = await loadDataset(flags.dataset);
@@ -32,18 +36,18 @@ export async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
   const matrix = confusionMatrix(test.labels, predicted, data.classNames.length);
   const { correct, incorrect } = classifyResults(test.labels, predicted);
 
-  const dir = flags.out ?? flags.model;
-  const confusionFile = join(dir, MODEL_FILES.confusionPlot);
-  const misclassifiedFile = join(dir, MODEL_FILES.misclassifiedPlot);
-  await writeFileAtomic(confusionFile, await renderPng(confusionSpec(matrix, data.classNames)));
   const shown = incorrect.slice(0, flags.show);
   const label = (c: number) => (data.classNames[c]!.length <= 2 ? data.classNames[c]! : String(c));
-  await writeFileAtomic(
-    misclassifiedFile,
-    await digitGridPng(
-      shown.map((i) => ({ pixels: imageAt(test, i), caption: `true ${label(test.labels[i]!)}, pred ${label(predicted[i]!)}`, captionColor: '#b00020' })),
-      { columns: 5, title: shown.length ? `misclassified test digits (${shown.length} of ${incorrect.length})` : 'no misclassified test digits' },
-    ),
+  await writeOutputFiles(
+    dir,
+    {
+      [MODEL_FILES.confusionPlot]: await renderPng(confusionSpec(matrix, data.classNames)),
+      [MODEL_FILES.misclassifiedPlot]: await digitGridPng(
+        shown.map((i) => ({ pixels: imageAt(test, i), caption: `true ${label(test.labels[i]!)}, pred ${label(predicted[i]!)}`, captionColor: '#b00020' })),
+        { columns: 5, title: shown.length ? `misclassified test digits (${shown.length} of ${incorrect.length})` : 'no misclassified test digits' },
+      ),
+    },
+    replace,
   );
 
   out.line(`Test loss: ${formatNumber(loss)}`);

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { DigitsError, classCounts, imageAt, normalize, pixelHistogram, toCategorical } from '@digits/mnist-data';
-import { writeFileAtomic } from '@digits/mnist-data/node';
+import { checkOutputFiles, MODEL_FILES, writeOutputFiles } from '@digits/model-io/files';
 import { digitGridPng } from '../charts/digits';
 import { renderPng } from '../charts/render';
 import { pixelHistogramSpec } from '../charts/specs';
@@ -11,15 +10,19 @@ import { Output } from '../output';
 export interface InspectOptions {
   dataset: string;
   out: string;
+  force: boolean;
   preview: number;
   json: boolean;
 }
 
-export const GRID_FILE = 'first-10-train.png';
-export const HISTOGRAM_FILE = 'pixel-histogram.png';
+export const GRID_FILE = MODEL_FILES.inspectGrid;
+export const HISTOGRAM_FILE = MODEL_FILES.inspectHistogram;
 
 export async function inspect(options: InspectOptions): Promise<void> {
   const out = new Output(options.json);
+  // a plot that would replace a file digits did not write is refused before the data loads
+  const replace = { force: options.force, forceHint: 'add --force to replace it' };
+  const [gridFile, histogramFile] = await checkOutputFiles(options.out, [GRID_FILE, HISTOGRAM_FILE], replace);
   const data = await loadDataset(options.dataset);
   const { train, test, classNames } = data;
   if (options.preview >= train.count) {
@@ -32,21 +35,18 @@ export async function inspect(options: InspectOptions): Promise<void> {
     Array.from(oneHot.subarray(i * classNames.length, (i + 1) * classNames.length)),
   );
 
-  const gridFile = join(options.out, GRID_FILE);
   const shown = Math.min(10, train.count);
   const grid = await digitGridPng(
     Array.from({ length: shown }, (_, i) => ({ pixels: imageAt(train, i), caption: `Digit: ${classNames[train.labels[i]!]}` })),
     { columns: 5, title: `first ${shown} training images` },
   );
-  await writeFileAtomic(gridFile, grid);
 
-  const histogramFile = join(options.out, HISTOGRAM_FILE);
   const histogramImages = [0, 2].filter((i) => i < train.count);
   const series = histogramImages.map((i) => ({
     name: `image ${i} (label ${classNames[train.labels[i]!]})`,
     ...pixelHistogram(normalize(imageAt(train, i)), 20, [0, 1]),
   }));
-  await writeFileAtomic(histogramFile, await renderPng(pixelHistogramSpec(series)));
+  await writeOutputFiles(options.out, { [GRID_FILE]: grid, [HISTOGRAM_FILE]: await renderPng(pixelHistogramSpec(series)) }, replace);
 
   const trainShape = shapeOf(train.count, train.rows, train.cols);
   const testShape = shapeOf(test.count, test.rows, test.cols);

@@ -1,6 +1,6 @@
 import { basename, extname, join } from 'node:path';
 import { DigitsError, imageAt, isDigitsError, normalize, preprocessImage, type RawImage } from '@digits/mnist-data';
-import { writeFileAtomic } from '@digits/mnist-data/node';
+import { checkOutputFiles, writeOutputFiles } from '@digits/model-io/files';
 import { loadDataset } from '../data';
 import { readImageFile } from '../images/decode';
 import { grayscalePng } from '../images/encode';
@@ -14,6 +14,7 @@ export interface PredictFlags {
   index?: number;
   show: boolean;
   showDir: string;
+  force: boolean;
   json: boolean;
 }
 
@@ -37,6 +38,10 @@ export async function predictCommand(files: string[], flags: PredictFlags): Prom
     inputs.push({ source: file, pixels, inverted });
   }
   if (flags.index !== undefined) inputs.push(await testImage(flags.dataset, flags.index));
+  // --show: a preview that would replace a file digits did not write is refused before the model loads
+  const replace = { force: flags.force, forceHint: 'add --force to replace it' };
+  const previews = flags.show ? inputs.map(previewName) : [];
+  await checkOutputFiles(flags.showDir, previews, replace);
 
   // tfjs loads only now, so that mistakes in the inputs are reported at once
   const [{ openModel }, { predictProbabilities }] = await Promise.all([import('./open-model'), import('@digits/model')]);
@@ -46,13 +51,13 @@ export async function predictCommand(files: string[], flags: PredictFlags): Prom
   inputs.forEach((input, i) => batch.set(input.pixels, i * 784));
   const probabilities = predictProbabilities(model, batch);
   const classes = probabilities.length / inputs.length;
+  if (flags.show) await writeOutputFiles(flags.showDir, Object.fromEntries(inputs.map((input, i) => [previews[i]!, grayscalePng(input.pixels, 28, 28)])), replace);
 
   const results = [];
   for (const [i, input] of inputs.entries()) {
     const row = Array.from(probabilities.subarray(i * classes, (i + 1) * classes));
     const digit = row.indexOf(Math.max(...row));
-    const shown = flags.show ? join(flags.showDir, `${basename(input.source, extname(input.source))}.28x28.png`) : undefined;
-    if (shown) await writeFileAtomic(shown, grayscalePng(input.pixels, 28, 28));
+    const shown = flags.show ? join(flags.showDir, previews[i]!) : undefined;
     results.push({ ...describe(input), digit, probability: row[digit]!, probabilities: row, ...(shown ? { shown } : {}) });
 
     out.line(`${input.source}: ${digit} (${(row[digit]! * 100).toFixed(1)}%)${input.label !== undefined ? `, true label ${input.label}` : ''}${input.inverted ? ' [dark ink on light background, inverted]' : ''}`);
@@ -63,6 +68,11 @@ export async function predictCommand(files: string[], flags: PredictFlags): Prom
     }
   }
   out.result(results);
+}
+
+/** --show writes `<name>.28x28.png` for the input `name.png` (test image N: `test-N.28x28.png`). */
+function previewName(input: Input): string {
+  return `${basename(input.source, extname(input.source))}.28x28.png`;
 }
 
 function describe(input: Input): Record<string, unknown> {

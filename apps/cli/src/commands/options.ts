@@ -30,6 +30,9 @@ export function parseLocalPath(flag: string) {
 
 export const FORCE_OPTION = ['--force', 'replace a model already saved at --out (the old one stays until the new one is complete)', false] as const;
 
+/** evaluate/inspect/predict: plots and previews replace a same-named file only when digits wrote it (model-io's writeOutputFiles), or with this. */
+export const OUTPUT_FORCE_OPTION = ['--force', 'replace files of the same name that digits did not write', false] as const;
+
 export const DEFAULT_MODEL_DIR = './models/digits-mlp';
 
 export const MODEL_OPTION = ['--model <dir>', 'the model directory written by `digits train` or `digits import`', DEFAULT_MODEL_DIR] as const;

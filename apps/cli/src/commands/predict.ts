@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { BACKEND_OPTION, DATASET_OPTION, MODEL_OPTION, parseInteger, parseLocalPath } from './options';
+import { BACKEND_OPTION, DATASET_OPTION, MODEL_OPTION, parseInteger, OUTPUT_FORCE_OPTION, parseLocalPath } from './options';
 import type { PredictFlags } from '../actions/predict';
 
 export function registerPredict(program: Command): void {
@@ -13,6 +13,7 @@ export function registerPredict(program: Command): void {
     .option(...DATASET_OPTION)
     .option('--show', 'write the 28x28 image the model saw (and draw it in the terminal)', false)
     .option('--show-dir <dir>', 'where --show writes <name>.28x28.png', parseLocalPath('--show-dir'), '.')
+    .option(...OUTPUT_FORCE_OPTION)
     .option('--json', 'machine-readable output', false)
     .action(async (files: string[], flags: PredictFlags) => (await import('../actions/predict')).predictCommand(files, flags));
 }
