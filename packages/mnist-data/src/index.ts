@@ -26,3 +26,15 @@ export {
   type PreprocessOptions,
   type PreprocessResult,
 } from './preprocess';
+export {
+  drawnDigits,
+  nonDigitDrawings,
+  renderDrawing,
+  drawingPixels,
+  DRAWING_DEFAULTS,
+  type Drawing,
+  type DrawingKind,
+  type DrawingVariation,
+  type RGB,
+} from './drawings';
+export { DIGIT_GLYPHS, LETTER_GLYPHS, SHAPE_GLYPHS, arc, type Glyph, type Stroke, type Point } from './glyphs';
