@@ -1,0 +1,123 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Split } from '@digits/mnist-data';
+import { DigitsError } from '@digits/mnist-data';
+import { predictProbabilities } from './predict';
+
+/** Which number decides "not sure": the top probability, the top-2 margin, or 1 - normalised entropy. */
+export type UncertaintyMeasure = 'probability' | 'margin' | 'certainty';
+
+/** A reading is "not sure" when its `measure` is below `below`. */
+export interface NotSureThreshold {
+  measure: UncertaintyMeasure;
+  below: number;
+}
+
+/**
+ * The default: not sure below 0.9 top-2 margin (the top probability minus the runner-up's).
+ * Calibrated with the page's shipped CNN (outlier-exposure trained) on generated drawings, see
+ * apps/web/README.md for the measured rates: on held-out sets it flags ~95% of non-digits (letters,
+ * shapes, scribbles, specks) and ~2% of drawn digits. Models trained on MNIST alone (the tutorial
+ * MLP, most Keras files) are overconfident on non-digits: with them it flags far fewer.
+ */
+export const NOT_SURE_THRESHOLD: NotSureThreshold = { measure: 'margin', below: 0.9 };
+
+/** One prediction with how sure the model is. */
+export interface DigitReading {
+  /** The most probable digit. */
+  digit: number;
+  /** Its probability. */
+  probability: number;
+  /** The second most probable digit and the gap to it (top probability minus the runner-up's). */
+  runnerUp: number;
+  margin: number;
+  /** Entropy of the probabilities divided by log(classes): 0 = all on one digit, 1 = uniform. */
+  entropy: number;
+  /** True when the threshold's measure is below its value: show "not sure", not the digit. */
+  notSure: boolean;
+  /** The threshold the verdict was made with. */
+  threshold: NotSureThreshold;
+}
+
+function measureOf(reading: Pick<DigitReading, 'probability' | 'margin' | 'entropy'>, measure: UncertaintyMeasure): number {
+  return measure === 'probability' ? reading.probability : measure === 'margin' ? reading.margin : 1 - reading.entropy;
+}
+
+/**
+ * Reads one row of class probabilities: top digit, probability, runner-up, margin, entropy and the
+ * not-sure verdict. Probabilities that are not finite or do not sum to ~1 are an error, never a verdict.
+ */
+export function readProbabilities(probabilities: ArrayLike<number>, threshold: NotSureThreshold = NOT_SURE_THRESHOLD): DigitReading {
+  const n = probabilities.length;
+  if (n < 2) throw new DigitsError('BAD_ARGUMENT', `need the probabilities of at least 2 classes, got ${n}`);
+  let sum = 0;
+  let best = 0;
+  let second = -1;
+  for (let i = 0; i < n; i++) {
+    const p = probabilities[i]!;
+    if (!Number.isFinite(p) || p < 0) throw new DigitsError('BAD_ARGUMENT', `class ${i} has probability ${p}: the model's output is not a probability distribution`);
+    sum += p;
+    if (i === 0) continue;
+    if (p > probabilities[best]!) {
+      second = best;
+      best = i;
+    } else if (second < 0 || p > probabilities[second]!) second = i;
+  }
+  if (Math.abs(sum - 1) > 1e-3) throw new DigitsError('BAD_ARGUMENT', `probabilities sum to ${sum.toFixed(4)}, not 1: the model's output is not a softmax`);
+  let entropy = 0;
+  for (let i = 0; i < n; i++) {
+    const p = probabilities[i]! / sum;
+    if (p > 0) entropy -= p * Math.log(p);
+  }
+  const reading = {
+    digit: best,
+    probability: probabilities[best]!,
+    runnerUp: second,
+    margin: probabilities[best]! - probabilities[second]!,
+    entropy: entropy / Math.log(n),
+  };
+  return { ...reading, notSure: measureOf(reading, threshold.measure) < threshold.below, threshold };
+}
+
+/** Predicts and reads every image (n*784 floats, or a split): one DigitReading each. */
+export function readDigits(model: tf.LayersModel, x: Float32Array | Split, threshold: NotSureThreshold = NOT_SURE_THRESHOLD): DigitReading[] {
+  const probabilities = predictProbabilities(model, x);
+  const shape = model.outputs[0]?.shape ?? [];
+  const classes = shape[shape.length - 1] ?? 10;
+  return Array.from({ length: probabilities.length / classes }, (_, i) => readProbabilities(probabilities.subarray(i * classes, (i + 1) * classes), threshold));
+}
+
+export interface Calibration {
+  threshold: NotSureThreshold;
+  /** Fractions of each set the threshold flags as not sure. */
+  digitsFlagged: number;
+  nonDigitsFlagged: number;
+}
+
+/**
+ * Picks the threshold that flags the most non-digits while flagging at most `maxDigitsFlagged`
+ * (default 0.03) of the digits, for each measure; returns the best measure first. Inputs are
+ * readings of real digits and of things that are not digits (calibration sets: report rates on
+ * other, held-out sets).
+ */
+export function calibrateNotSure(digits: readonly DigitReading[], nonDigits: readonly DigitReading[], maxDigitsFlagged = 0.03): Calibration[] {
+  if (digits.length === 0 || nonDigits.length === 0) throw new DigitsError('BAD_ARGUMENT', 'calibration needs readings of digits and of non-digits');
+  const measures: UncertaintyMeasure[] = ['margin', 'probability', 'certainty'];
+  const results = measures.map((measure) => {
+    const scores = digits.map((r) => measureOf(r, measure)).sort((a, b) => a - b);
+    // Flag below the score of the first digit we may not flag: at most floor(rate * n) digits fall below it.
+    const allowed = Math.floor(maxDigitsFlagged * scores.length);
+    const below = scores[allowed]!;
+    const threshold = { measure, below };
+    return {
+      threshold,
+      digitsFlagged: scores.filter((s) => s < below).length / scores.length,
+      nonDigitsFlagged: nonDigits.filter((r) => measureOf(r, measure) < below).length / nonDigits.length,
+    };
+  });
+  return results.sort((a, b) => b.nonDigitsFlagged - a.nonDigitsFlagged);
+}
+
+/** The fraction of readings flagged not sure. */
+export function notSureRate(readings: readonly DigitReading[]): number {
+  return readings.filter((r) => r.notSure).length / readings.length;
+}
