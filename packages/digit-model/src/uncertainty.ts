@@ -13,13 +13,13 @@ export interface NotSureThreshold {
 }
 
 /**
- * The default: not sure below 0.9 top-2 margin (the top probability minus the runner-up's).
- * Calibrated with the page's shipped CNN (outlier-exposure trained) on generated drawings, see
- * apps/web/README.md for the measured rates: on held-out sets it flags ~95% of non-digits (letters,
- * shapes, scribbles, specks) and ~2% of drawn digits. Models trained on MNIST alone (the tutorial
- * MLP, most Keras files) are overconfident on non-digits: with them it flags far fewer.
+ * The default: not sure when the top probability is below 0.57. Calibrated (calibrateNotSure, at
+ * most 3% of drawn digits flagged) with the page's shipped CNN (outlier-exposure trained) on
+ * generated drawings; apps/web/README.md has the rates measured on other, held-out sets. Models
+ * trained on MNIST alone (the tutorial MLP, most Keras files) are overconfident on non-digits:
+ * with them it flags far fewer.
  */
-export const NOT_SURE_THRESHOLD: NotSureThreshold = { measure: 'margin', below: 0.9 };
+export const NOT_SURE_THRESHOLD: NotSureThreshold = { measure: 'probability', below: 0.57 };
 
 /** One prediction with how sure the model is. */
 export interface DigitReading {
@@ -32,7 +32,9 @@ export interface DigitReading {
   margin: number;
   /** Entropy of the probabilities divided by log(classes): 0 = all on one digit, 1 = uniform. */
   entropy: number;
-  /** True when the threshold's measure is below its value: show "not sure", not the digit. */
+  /** The threshold's measure for this reading (its margin, probability or 1 - entropy). */
+  score: number;
+  /** True when `score` is below the threshold: show "not sure", not the digit. */
   notSure: boolean;
   /** The threshold the verdict was made with. */
   threshold: NotSureThreshold;
@@ -75,7 +77,8 @@ export function readProbabilities(probabilities: ArrayLike<number>, threshold: N
     margin: probabilities[best]! - probabilities[second]!,
     entropy: entropy / Math.log(n),
   };
-  return { ...reading, notSure: measureOf(reading, threshold.measure) < threshold.below, threshold };
+  const score = measureOf(reading, threshold.measure);
+  return { ...reading, score, notSure: score < threshold.below, threshold };
 }
 
 /** Predicts and reads every image (n*784 floats, or a split): one DigitReading each. */
