@@ -44,7 +44,7 @@ export async function predictCommand(files: string[], flags: PredictFlags): Prom
   await checkOutputFiles(flags.showDir, previews, replace);
 
   // tfjs loads only now, so that mistakes in the inputs are reported at once
-  const [{ openModel }, { predictProbabilities }] = await Promise.all([import('./open-model'), import('@digits/model')]);
+  const [{ openModel }, { predictProbabilities, readProbabilities }] = await Promise.all([import('./open-model'), import('@digits/model')]);
   const { model, backend } = await openModel(flags.model, flags.backend);
   out.note(`Backend: ${backend.name} - ${backend.reason}`);
   const batch = new Float32Array(inputs.length * 784);
@@ -56,11 +56,14 @@ export async function predictCommand(files: string[], flags: PredictFlags): Prom
   const results = [];
   for (const [i, input] of inputs.entries()) {
     const row = Array.from(probabilities.subarray(i * classes, (i + 1) * classes));
-    const digit = row.indexOf(Math.max(...row));
+    const reading = readProbabilities(row);
+    const digit = reading.digit;
     const shown = flags.show ? join(flags.showDir, previews[i]!) : undefined;
-    results.push({ ...describe(input), digit, probability: row[digit]!, probabilities: row, ...(shown ? { shown } : {}) });
+    const { notSure, margin, entropy, threshold } = reading;
+    results.push({ ...describe(input), digit, probability: row[digit]!, notSure, margin, entropy, threshold, probabilities: row, ...(shown ? { shown } : {}) });
 
-    out.line(`${input.source}: ${digit} (${(row[digit]! * 100).toFixed(1)}%)${input.label !== undefined ? `, true label ${input.label}` : ''}${input.inverted ? ' [dark ink on light background, inverted]' : ''}`);
+    const doubt = notSure ? ` - not sure, may not be a digit (${threshold.measure} ${reading.score.toFixed(2)} < ${threshold.below})` : '';
+    out.line(`${input.source}: ${digit} (${(row[digit]! * 100).toFixed(1)}%)${doubt}${input.label !== undefined ? `, true label ${input.label}` : ''}${input.inverted ? ' [dark ink on light background, inverted]' : ''}`);
     out.line(`  ${row.map((p, c) => `${c}: ${p.toFixed(3)}`).join('  ')}`);
     if (shown) {
       out.line(terminalPreview(input.pixels));
