@@ -60,8 +60,8 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     const backend = await page.locator('#backend').textContent();
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
     expect(await page.locator('#model-name').textContent()).toContain('default model');
-    // the tutorial MLP on the engine backend ('wasm' to tfjs) predicts in the digits engine
-    if (backend === 'wasm') expect(await page.locator('#model-name').getAttribute('data-runs-on')).toBe('the digits engine');
+    // the default model is the CNN: tfjs runs it (the digits engine runs MLPs; beyond.test.ts checks the MLP there)
+    expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(/^tfjs: /);
     // the card shown is the one stored in the served model.json, and its figures agree with the weights
     const stored = JSON.parse(await readFile(join(dist, 'models/default/model.json'), 'utf8'));
     const card = JSON.parse((await page.locator('#model-card').textContent())!);
@@ -244,7 +244,7 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     // Weights first on purpose: the app puts model.json first, as tfjs's browserFiles wants.
     await page.setInputFiles('#model-files', [join(dir, 'weights.bin'), join(dir, 'model.json')]);
     await expect.poll(() => page.locator('#model-name').textContent()).toBe('weights.bin, model.json');
-    expect(JSON.parse((await page.locator('#model-card').textContent())!).training.arch).toBe('mlp');
+    expect(JSON.parse((await page.locator('#model-card').textContent())!).training.arch).toBe('cnn');
     expect(await uploadPng('by-files.png', mnistPng(mnist.test, 9, 'transparent'))).toBe(mnist.test.labels[9]);
   });
 

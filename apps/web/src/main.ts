@@ -6,7 +6,10 @@ import { decodeImageFile, isImageFile } from './image-file';
 import { KeyboardPen } from './keyboard-pen';
 import { showError, showMessage } from './messages';
 import { loadMnistAssets, loadTestSplit } from './mnist-assets';
-import { DEFAULT_MODEL_URL, modelFromFiles, modelFromUrl, type ActiveModel } from './model-source';
+import { builtInModel, modelFromFiles, modelFromUrl, type ActiveModel } from './model-source';
+import { CompareView } from './compare-view';
+import { ExplainView } from './explain-view';
+import { ModelPicker } from './model-picker';
 import { enableOffline } from './offline';
 import { paintPixels } from './pixels';
 import { Predictor } from './predictor';
@@ -29,6 +32,8 @@ let uploaded: RawImage | null = null;
 // readyMs: from navigation start until the first prediction (a warm-up on a blank input) is done.
 // backendMs / modelMs: when the backend was up and the default model loaded (same clock).
 // firstDrawnMs: when the first prediction of something drawn or uploaded was on screen.
+const explain = new ExplainView($('#explain'), $('#saliency'), $('#saliency-caption'), $('#explain-units'));
+const compare = new CompareView($('#compare'), $('#compare-model'), $('#compare-pin'), predictor, builtInModel, (e) => showError(e, 'Could not load model B', { at: $('#compare-model') }), $);
 const appState = {
   backend: '',
   backendMs: NaN,
@@ -39,6 +44,8 @@ const appState = {
   predictions: 0,
   offline: false,
   tensors: () => tf.memory().numTensors,
+  explained: () => explain.updates,
+  compared: () => compare.updates,
 };
 (window as unknown as { digitsApp: typeof appState }).digitsApp = appState;
 
@@ -51,7 +58,9 @@ function readImage(image: RawImage, at?: Element): boolean {
       return true;
     }
     paintPixels(preview, reading.pixels, 255);
-    bars.show(reading.probabilities);
+    bars.show(reading.probabilities, reading.verdict);
+    explain.update(predictor.current!.model, reading.pixels);
+    compare.update(reading);
     appState.predictions++;
     appState.lastPredictionMs = performance.now();
     if (Number.isNaN(appState.firstDrawnMs)) appState.firstDrawnMs = appState.lastPredictionMs;
@@ -65,6 +74,8 @@ function readImage(image: RawImage, at?: Element): boolean {
 function showBlank(): void {
   bars.reset();
   paintPixels(preview, new Float32Array(784));
+  explain.clear();
+  compare.update(null);
 }
 
 // Throttled live prediction: leading call, then at most one per interval, with a trailing call.
@@ -111,6 +122,17 @@ clearButton.addEventListener('pointerup', (e) => {
   if (e.pointerType !== 'mouse') clearPad();
 });
 
+/** A test digit from the grid: drawn on the pad (dark on white, as a visitor would see it) and read. */
+function sendToPad({ index, label, image }: { index: number; label: number; image: Uint8Array }): void {
+  cancelPrediction();
+  const digit = document.createElement('canvas');
+  paintPixels(digit, image.map((v) => 255 - v));
+  pad.drawImage(digit, 28, 28);
+  uploaded = { data: image, width: 28, height: 28, channels: 1 };
+  if (readImage(uploaded)) showMessage(`Test image ${index} (label ${label}) is on the pad.`, { at: $('#pad') });
+  $<HTMLCanvasElement>('#pad').focus();
+}
+
 async function readImageFile(file: File, at: Element): Promise<void> {
   try {
     const { raw, bitmap } = await decodeImageFile(file);
@@ -150,7 +172,12 @@ function showRunsOn(): void {
   name.title = `predictions: ${predictor.runsOn}`;
 }
 
+const picker = new ModelPicker($('#model-picker'), (id) =>
+  void switchModel(() => builtInModel(id), id === 'mlp' ? 'the tutorial MLP' : 'the default model', $('#model-picker')),
+);
+
 predictor.onChange((active) => {
+  picker.show(active);
   $('#model-name').textContent = active.label;
   $('#model-card').textContent = active.card ? JSON.stringify(active.card, null, 2) : 'No model card for this model.';
   if (uploaded) readImage(uploaded);
@@ -159,7 +186,7 @@ predictor.onChange((active) => {
   showRunsOn();
 });
 
-const defaultModel = () => modelFromUrl(DEFAULT_MODEL_URL, 'default model (tutorial MLP)');
+const defaultModel = () => builtInModel('default');
 
 $<HTMLFormElement>('#url-form').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -172,7 +199,6 @@ $<HTMLInputElement>('#model-files').addEventListener('change', (e) => {
   input.value = '';
   if (files.length > 0) void switchModel(() => modelFromFiles(files), files.map((f) => f.name).join(', '), input);
 });
-$('#default-model').addEventListener('click', (e) => void switchModel(defaultModel, 'the default model', e.currentTarget as Element));
 
 // Drop anywhere: images are read, anything else is taken as a model. Messages appear in the panel
 // the files were dropped on (the model panel when dropped outside any).
@@ -239,7 +265,7 @@ async function start(): Promise<void> {
   appState.readyMs = performance.now();
   document.body.dataset.ready = 'true';
   try {
-    grid = new TestGrid($('#grid'), $('#grid-summary'), predictor, await loadTestSplit());
+    grid = new TestGrid($('#grid'), $('#grid-summary'), predictor, await loadTestSplit(), sendToPad);
     grid.shuffle();
     $('#shuffle-grid').addEventListener('click', () => grid?.shuffle());
   } catch (error) {

@@ -7,14 +7,28 @@ export interface ActiveModel {
   card?: ModelCard | undefined;
   /** What the header shows: where the model came from. */
   label: string;
+  /** Which of BUILT_IN_MODELS this is, if one. */
+  builtIn?: BuiltInModel['id'];
 }
 
-export const DEFAULT_MODEL_URL = './models/default/model.json';
+/** The models the site ships (scripts/build-model.ts builds both). */
+export const BUILT_IN_MODELS = [
+  { id: 'default', url: './models/default/model.json', label: 'default model (CNN, reads drawings best)' },
+  { id: 'mlp', url: './models/mlp/model.json', label: 'tutorial MLP' },
+] as const;
+export type BuiltInModel = (typeof BUILT_IN_MODELS)[number];
+
+export const DEFAULT_MODEL_URL = BUILT_IN_MODELS[0].url;
 
 export async function modelFromUrl(url: string, label = url): Promise<ActiveModel> {
   const href = new URL(url, document.baseURI).href;
   const { model, card } = await loadModel(href);
   return { model, card, label };
+}
+
+export async function builtInModel(id: BuiltInModel['id']): Promise<ActiveModel> {
+  const entry = BUILT_IN_MODELS.find((m) => m.id === id)!;
+  return { ...(await modelFromUrl(entry.url, entry.label)), builtIn: entry.id };
 }
 
 const KERAS_FILE = /\.(h5|hdf5|keras)$/i;

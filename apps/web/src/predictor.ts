@@ -1,5 +1,6 @@
 import { isDigitsError, normalize, preprocessImage, type RawImage } from '@digits/mnist-data';
-import { enginePredictionProblem, predictClasses, predictProbabilities } from '@digits/model';
+import { enginePredictionProblem, predictClasses, predictProbabilities, readProbabilities, type DigitReading } from '@digits/model';
+import type * as tf from '@tensorflow/tfjs';
 import type { ActiveModel } from './model-source';
 
 export interface Reading {
@@ -7,12 +8,16 @@ export interface Reading {
   pixels: Float32Array;
   probabilities: Float32Array;
   digit: number;
+  /** Top digit, probability, margin, entropy and the "not sure" verdict (@digits/model). */
+  verdict: DigitReading;
 }
 
 /** Holds the active model and reads images with it through the shared MNIST-style preprocessing. */
 export class Predictor {
   private active: ActiveModel | null = null;
   private readonly listeners = new Set<(active: ActiveModel) => void>();
+  /** Models another view still uses (the comparison's model B): not disposed when replaced. */
+  private readonly retained = new Set<tf.LayersModel>();
 
   get current(): ActiveModel | null {
     return this.active;
@@ -21,8 +26,19 @@ export class Predictor {
   use(next: ActiveModel, { dispose = true } = {}): void {
     const previous = this.active;
     this.active = next;
-    if (dispose && previous && previous.model !== next.model) previous.model.dispose();
+    if (dispose && previous && previous.model !== next.model && !this.retained.has(previous.model)) previous.model.dispose();
     for (const listener of this.listeners) listener(next);
+  }
+
+  /** Keeps `model` alive when it stops being the active one, until release(). */
+  retain(model: tf.LayersModel): void {
+    this.retained.add(model);
+  }
+
+  /** Ends retain(); disposes the model unless it is the active one. */
+  release(model: tf.LayersModel): void {
+    this.retained.delete(model);
+    if (this.active?.model !== model) model.dispose();
   }
 
   onChange(listener: (active: ActiveModel) => void): void {
@@ -52,7 +68,8 @@ export class Predictor {
       throw error;
     }
     const probabilities = predictProbabilities(this.active.model, pixels);
-    return { pixels, probabilities, digit: argmax(probabilities) };
+    const verdict = readProbabilities(probabilities);
+    return { pixels, probabilities, digit: verdict.digit, verdict };
   }
 
   /** Predicted classes for MNIST images (n*784 bytes). */
@@ -60,10 +77,4 @@ export class Predictor {
     if (!this.active) return new Int32Array(0);
     return predictClasses(this.active.model, normalize(images));
   }
-}
-
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if ((values[i] ?? 0) > (values[best] ?? 0)) best = i;
-  return best;
 }

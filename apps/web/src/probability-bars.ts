@@ -1,4 +1,6 @@
-/** Ten bars, one per digit, and the large top digit. */
+import type { DigitReading } from '@digits/model';
+
+/** Ten bars, one per digit, and the large top digit; says "not sure" when the verdict does. */
 export class ProbabilityBars {
   private readonly fills: HTMLSpanElement[] = [];
   private readonly values: HTMLSpanElement[] = [];
@@ -29,7 +31,7 @@ export class ProbabilityBars {
     this.reset();
   }
 
-  show(probabilities: ArrayLike<number>): number {
+  show(probabilities: ArrayLike<number>, verdict?: DigitReading): number {
     let best = 0;
     for (let d = 1; d < 10; d++) if ((probabilities[d] ?? 0) > (probabilities[best] ?? 0)) best = d;
     for (let d = 0; d < 10; d++) {
@@ -41,7 +43,13 @@ export class ProbabilityBars {
     }
     this.top.textContent = String(best);
     this.top.dataset.probability = String(probabilities[best] ?? 0);
-    this.confidence.textContent = `${((probabilities[best] ?? 0) * 100).toFixed(1)}% sure it is a ${best}`;
+    const percent = ((probabilities[best] ?? 0) * 100).toFixed(1);
+    const notSure = verdict?.notSure ?? false;
+    this.top.classList.toggle('not-sure', notSure);
+    this.top.dataset.notSure = String(notSure);
+    this.confidence.textContent = notSure
+      ? `Not sure: this may not be a digit (best guess ${best}, ${percent}%)`
+      : `${percent}% sure it is a ${best}`;
     return best;
   }
 
@@ -54,6 +62,8 @@ export class ProbabilityBars {
     }
     this.top.textContent = '–';
     delete this.top.dataset.probability;
+    delete this.top.dataset.notSure;
+    this.top.classList.remove('not-sure');
     this.confidence.textContent = 'Draw a digit to see what the model reads.';
   }
 }

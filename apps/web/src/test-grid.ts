@@ -4,7 +4,11 @@ import type { Predictor } from './predictor';
 
 const GRID_SIZE = 24;
 
-/** A grid of random MNIST test digits with the active model's predictions; wrong ones marked. */
+/**
+ * A grid of random MNIST test digits with the active model's predictions; wrong ones marked. Each
+ * digit is a button: clicking it (or Enter / Space) hands the digit to `onPick` (the page sends it
+ * to the pad and predicts it).
+ */
 export class TestGrid {
   private indices: number[] = [];
 
@@ -13,6 +17,7 @@ export class TestGrid {
     private readonly summary: HTMLElement,
     private readonly predictor: Predictor,
     private readonly test: Split,
+    private readonly onPick?: (pick: { index: number; label: number; image: Uint8Array }) => void,
   ) {}
 
   shuffle(): void {
@@ -40,8 +45,13 @@ export class TestGrid {
       canvas.setAttribute('aria-hidden', 'true');
       const caption = document.createElement('span');
       caption.textContent = ok ? `${guess}` : `${guess} ✗ (is ${label})`;
-      item.setAttribute('aria-label', `Test image ${index}: label ${label}, predicted ${guess}${ok ? '' : ', wrong'}`);
-      item.append(canvas, caption);
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'grid-digit';
+      button.setAttribute('aria-label', `Test image ${index}: label ${label}, predicted ${guess}${ok ? '' : ', wrong'}. Send to the pad`);
+      button.append(canvas, caption);
+      button.addEventListener('click', () => this.onPick?.({ index, label, image: imageAt(this.test, index) }));
+      item.append(button);
       return item;
     });
     this.list.replaceChildren(...items);
