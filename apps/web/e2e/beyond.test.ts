@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIGIT_GLYPHS, LETTER_GLYPHS, SHAPE_GLYPHS, nonDigitDrawings } from '@digits/mnist-data';
 import { launchChromium } from './browser';
 import { PadDriver } from './pad-driver';
+import { visibleMessage } from './page-helpers';
 import { serveStatic } from './static-server';
 
 const dist = resolve(dirname(fileURLToPath(import.meta.url)), '../dist');
@@ -74,7 +75,7 @@ describe('beyond the peers: not sure, clickable grid, saliency, model picker, co
       }
       await page.waitForFunction((n) => (window as any).digitsApp.predictions > n, before);
       expect(await page.locator('#top-digit').textContent(), how).toBe(label);
-      expect(await page.locator('#message').textContent()).toMatch(new RegExp(`Test image \\d+ \\(label ${label}\\) is on the pad`));
+      expect(await visibleMessage(page).textContent()).toMatch(new RegExp(`Test image \\d+ \\(label ${label}\\) is on the pad`));
       // the digit is on the pad, dark on white, as the visitor sees it
       const dark = await page.evaluate(() => {
         const c = document.querySelector<HTMLCanvasElement>('#pad')!;

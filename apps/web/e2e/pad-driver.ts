@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import type { Glyph } from '@digits/mnist-data';
+import { drawWithMouse, predictions, type Stroke } from './page-helpers';
 
 /**
  * Drives the draw pad of a loaded page: glyph strokes (unit box, as @digits/mnist-data's glyphs)
@@ -9,7 +10,7 @@ export class PadDriver {
   constructor(private readonly page: Page) {}
 
   predictions(): Promise<number> {
-    return this.page.evaluate(() => (window as any).digitsApp.predictions as number);
+    return predictions(this.page);
   }
 
   async clear(): Promise<void> {
@@ -19,15 +20,7 @@ export class PadDriver {
 
   /** Draws `glyph` into the square [left, top, left+size, top+size] of the pad (pad units). */
   async draw(glyph: Glyph, { left = 0.15, top = 0.12, size = 0.7 } = {}): Promise<void> {
-    const box = (await this.page.locator('#pad').boundingBox())!;
-    const at = ([x, y]: readonly [number, number]) => [box.x + (left + x * size) * box.width, box.y + (top + y * size) * box.height] as const;
-    for (const stroke of glyph) {
-      const [first, ...rest] = stroke.map(at);
-      await this.page.mouse.move(first![0], first![1]);
-      await this.page.mouse.down();
-      for (const [x, y] of rest) await this.page.mouse.move(x, y, { steps: 3 });
-      await this.page.mouse.up();
-    }
+    await drawWithMouse(this.page, glyph.map((stroke): Stroke => stroke.map(([x, y]) => [left + x * size, top + y * size])));
   }
 
   /** Clears, draws, and returns what the page shows once the live predictions have settled. */

@@ -94,12 +94,13 @@ describe('the digits web app on a phone (390x844, touch), from a host that sends
     await message.locator('button.dismiss').tap();
     expect(await visibleMessage(page).count()).toBe(0);
 
-    // from the model panel, far down the page: the message is on screen, by the button
-    await page.locator('#default-model').scrollIntoViewIfNeeded();
-    await page.locator('#default-model').tap();
-    await expect.poll(() => visibleMessage(page).textContent()).toMatch(/Now using default model/);
+    // from the model panel, far down the page: the message is on screen, by the model picker
+    const mlp = page.locator('#model-picker label', { hasText: 'Tutorial MLP' });
+    await mlp.scrollIntoViewIfNeeded();
+    await mlp.tap();
+    await expect.poll(() => visibleMessage(page).textContent()).toMatch(/Now using tutorial MLP/);
     expect((await onScreen(page, '.message:not([hidden])')).inside).toBe(true);
-    const near = (await page.locator('#default-model').boundingBox())!;
+    const near = (await page.locator('#model-picker').boundingBox())!;
     const shown = (await visibleMessage(page).boundingBox())!;
     expect(shown.y - (near.y + near.height)).toBeLessThan(40);
     // info messages go away on their own

@@ -11,6 +11,9 @@ export class ExplainView {
   /** How many times the view was drawn (the tests watch it). */
   updates = 0;
   private last: { model: tf.LayersModel; pixels: Float32Array } | null = null;
+  /** Saliency needs tfjs's gradients, which the app loads on demand (src/tfjs.ts): on first open. */
+  private gradients: Promise<void> | null = null;
+  private ready = false;
 
   constructor(
     private readonly details: HTMLDetailsElement,
@@ -19,13 +22,17 @@ export class ExplainView {
     private readonly units: HTMLOListElement,
   ) {
     details.addEventListener('toggle', () => {
-      if (details.open && this.last) this.render(this.last.model, this.last.pixels);
+      if (!details.open) return;
+      this.gradients ??= import('@tensorflow/tfjs-core/dist/register_all_gradients').then(() => {
+        this.ready = true;
+      });
+      void this.gradients.then(() => this.last && this.details.open && this.render(this.last.model, this.last.pixels));
     });
   }
 
   update(model: tf.LayersModel, pixels: Float32Array): void {
     this.last = { model, pixels };
-    if (this.details.open) this.render(model, pixels);
+    if (this.details.open && this.ready) this.render(model, pixels);
   }
 
   clear(): void {

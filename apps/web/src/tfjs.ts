@@ -3,7 +3,7 @@
  * app and for the libraries' sources): tfjs-core with its chained ops, and tfjs-layers. The union
  * package also pulls in the WebGL and CPU backends, the converter and tfjs-data, 75 KB gzip the
  * first prediction does not need. The backends load on demand instead (src/lazy-backends.ts), and
- * the gradients with the Train view (training is the only thing that needs them). Still one copy of
+ * the gradients with the Train view or the saliency view (the only things that need them). Still one copy of
  * tfjs: the same 4.22.0 packages the union package depends on.
  */
 import '@tensorflow/tfjs-core';
