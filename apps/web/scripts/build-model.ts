@@ -37,7 +37,7 @@ function ship(model: string, name: string, report: string): void {
   const target = resolve(here, '../public/models', name);
   // --force: the committed model in public/ is the one this script replaces
   digits('export', '--model', model, '--quantize', quantize, '--out', target, '--force');
-  digits('evaluate', '--model', target, '--out', resolve(here, '../docs', report));
+  digits('evaluate', '--model', target, '--out', resolve(here, '../docs', report), '--force');
 }
 
 if (wanted.includes('cnn')) {
