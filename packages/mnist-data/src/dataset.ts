@@ -1,3 +1,4 @@
+import { assertBytes } from './arguments';
 import { DigitsError } from './errors';
 import { parseIdx, type IdxArray } from './idx';
 
@@ -60,6 +61,7 @@ export function datasetFromIdx(
   files: IdxFiles,
   fileNames: IdxFileNames = IDX_FILE_NAMES,
 ): Dataset {
+  for (const key of Object.keys(IDX_FILE_NAMES) as (keyof IdxFiles)[]) assertBytes(files?.[key], `datasetFromIdx: files.${key}`);
   const split = (images: keyof IdxFiles, labels: keyof IdxFiles) =>
     splitFromIdx(
       parseIdx(files[images], fileNames[images]),
@@ -68,12 +70,17 @@ export function datasetFromIdx(
       fileNames[labels],
       classNames.length,
     );
-  return {
-    name,
-    classNames: [...classNames],
-    train: split('trainImages', 'trainLabels'),
-    test: split('testImages', 'testLabels'),
-  };
+  const train = split('trainImages', 'trainLabels');
+  const test = split('testImages', 'testLabels');
+  // a model trained on one size cannot be tested on another: say so here, not as a shape error later
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new DigitsError(
+      'IDX_BAD_IMAGE_SIZE',
+      `the test images are ${test.rows}x${test.cols} but the training images (${fileNames.trainImages}) are ${train.rows}x${train.cols}`,
+      { file: fileNames.testImages },
+    );
+  }
+  return { name, classNames: [...classNames], train, test };
 }
 
 /** Pairs a parsed idx3 image file with its idx1 label file, checking shapes, counts and label range. */
@@ -99,6 +106,9 @@ export function splitFromIdx(
     );
   }
   const [count, rows, cols] = images.dims as [number, number, number];
+  if (rows === 0 || cols === 0) {
+    throw new DigitsError('IDX_BAD_IMAGE_SIZE', `the images are ${rows}x${cols}: an image needs at least one pixel`, { file: imagesFile });
+  }
   if (labels.dims[0] !== count) {
     throw new DigitsError(
       'IDX_COUNT_MISMATCH',

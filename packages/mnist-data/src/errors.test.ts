@@ -9,4 +9,10 @@ describe('DigitsError', () => {
     expect(isDigitsError(error, 'NO_INK')).toBe(false);
     expect(isDigitsError(new Error('x'))).toBe(false);
   });
+
+  it('keeps the reason without the file, for messages that name the file themselves', () => {
+    const error = new DigitsError('MODEL_INVALID', 'not valid JSON', { file: 'x.h5' });
+    expect(error.reason).toBe('not valid JSON');
+    expect(`Could not load x.h5: ${error.reason}`).toBe('Could not load x.h5: not valid JSON');
+  });
 });

@@ -51,17 +51,29 @@ export type DigitsErrorCode =
   /** An image header declares more pixels than MAX_IMAGE_PIXELS; refused before decoding. */
   | 'IMAGE_TOO_LARGE'
   /** A download is larger than the file it should be (its known size); the transfer is stopped. */
-  | 'DOWNLOAD_TOO_LARGE';
+  | 'DOWNLOAD_TOO_LARGE'
+  // no silent wrong answers
+  /** a stored weight (tfjs weights.bin or a Keras dataset) holds NaN or +-Infinity; the message names the tensor */
+  | 'MODEL_WEIGHTS_NOT_FINITE'
+  /** the model's input (pixels per image) or output (classes) does not fit the data it is given */
+  | 'MODEL_SHAPE_MISMATCH'
+  /** the model computed NaN or +-Infinity for an input, so no class can be named (e.g. a model built in code) */
+  | 'PREDICTION_NOT_FINITE'
+  /** IDX images with no pixels (0 rows or columns), or train and test images of different sizes */
+  | 'IDX_BAD_IMAGE_SIZE';
 
 export class DigitsError extends Error {
   override readonly name = 'DigitsError';
   readonly code: DigitsErrorCode;
   readonly file: string | undefined;
+  /** What went wrong, without the file name: for apps that name the file themselves ("Could not load x.h5: <reason>"). */
+  readonly reason: string;
 
   constructor(code: DigitsErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
     super(options.file ? `${options.file}: ${message}` : message, { cause: options.cause });
     this.code = code;
     this.file = options.file;
+    this.reason = message;
   }
 }
 

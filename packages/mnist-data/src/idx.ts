@@ -1,3 +1,4 @@
+import { assertBytes } from './arguments';
 import { DigitsError } from './errors';
 
 /** The element types an IDX header can declare (third magic byte). */
@@ -49,6 +50,7 @@ export interface IdxHeader {
  * can bound what a file may inflate to, or allocate, before reading the rest.
  */
 export function readIdxHeader(bytes: Uint8Array, file?: string): IdxHeader {
+  assertBytes(bytes, 'the IDX bytes', 'to read a file by path use readIdxFile from @digits/mnist-data/node');
   const where = file === undefined ? {} : { file };
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     const found = bytes.length >= 2 ? hex(((bytes[0] ?? 0) << 8) | (bytes[1] ?? 0), 4) : `${bytes.length} bytes`;
@@ -120,6 +122,9 @@ function decode(dtype: IdxDtype, view: DataView, offset: number, length: number,
 
 /** Encodes an array as an uncompressed IDX file (big-endian, as the format requires). */
 export function encodeIdx(array: IdxArray): Uint8Array {
+  if (array == null || !Array.isArray(array.dims) || !ArrayBuffer.isView(array.data)) {
+    throw new DigitsError('BAD_ARGUMENT', 'encodeIdx expects { dtype, dims: number[], data: typed array }');
+  }
   const info = DTYPES[array.dtype];
   if (info === undefined) {
     throw new DigitsError('IDX_UNSUPPORTED_DTYPE', `cannot encode IDX element type ${String(array.dtype)}`);

@@ -1,4 +1,5 @@
 export { DigitsError, isDigitsError, type DigitsErrorCode } from './errors';
+export { assertBytes, assertString, assertOneOf, assertLayersModel, describeValue } from './arguments';
 export { MAX_IDX_BYTES, IDX_GUNZIP_SLACK, MAX_IMAGE_PIXELS, MAX_IMAGE_FILE_BYTES, MNIST_FILE_SIZES } from './limits';
 export { readImageHeader, assertImageSize, type ImageHeader, type ImageFormat } from './image-header';
 export { parseIdx, readIdxHeader, type IdxHeader, encodeIdx, isGzip, type IdxArray, type IdxData, type IdxDtype } from './idx';

@@ -1,6 +1,7 @@
 export * from './index';
 export { readIdxFile, writeIdxFile, readFileBytes, gunzipIfNeeded, writeFileAtomic, type GunzipOptions } from './node/files';
 export { readRegularFile, type ReadRegularFileOptions } from './node/regular-file';
+export { fsErrorReason } from './node/fs-errors';
 export { MNIST_SHA256, FASHION_MNIST_SHA256, sha256Hex, verifyFiles, type FileToVerify } from './node/checksums';
 export { defaultCacheDir } from './node/cache-dir';
 export { loadIdxDirectory, findIdxFiles, idxFileCandidates, type DirectoryOptions } from './node/directory';

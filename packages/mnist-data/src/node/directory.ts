@@ -12,6 +12,7 @@ import {
 import { DigitsError } from '../errors';
 import { verifyFiles } from './checksums';
 import { readFileBytes } from './files';
+import { assertString } from '../arguments';
 
 const FILE_KEYS = Object.keys(IDX_FILE_NAMES) as (keyof IdxFiles)[];
 
@@ -58,6 +59,7 @@ export interface DirectoryOptions {
  * directory; class names default to Fashion-MNIST's when the directory name says "fashion", else digits.
  */
 export async function loadIdxDirectory(dir: string, options: DirectoryOptions | string = {}): Promise<Dataset> {
+  assertString(dir, 'loadIdxDirectory: dir');
   const opts = typeof options === 'string' ? { name: options } : options;
   const root = resolve(dir);
   const paths = await findIdxFiles(root);

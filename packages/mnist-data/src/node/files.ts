@@ -3,10 +3,12 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { assertString } from '../arguments';
 import { DigitsError } from '../errors';
 import { encodeIdx, parseIdx, type IdxArray } from '../idx';
 import { MAX_IDX_BYTES } from '../limits';
 import { gunzipIfNeeded } from './gunzip';
+import { fsErrorReason } from './fs-errors';
 import { readRegularFile } from './regular-file';
 
 export { gunzipIfNeeded, type GunzipOptions } from './gunzip';
@@ -21,6 +23,7 @@ const asBytes = (buffer: Buffer) => new Uint8Array(buffer.buffer, buffer.byteOff
  * on disk or inflated; a missing file is DATASET_FILE_MISSING.
  */
 export async function readFileBytes(path: string, options: { maxBytes?: number } = {}): Promise<Uint8Array> {
+  assertString(path, 'readFileBytes: path');
   const maxBytes = options.maxBytes ?? MAX_IDX_BYTES;
   const raw = await readRegularFile(path, { maxBytes, code: 'DATASET_FILE_MISSING', what: 'an IDX file' });
   return gunzipIfNeeded(raw, path, { maxBytes });
@@ -28,6 +31,7 @@ export async function readFileBytes(path: string, options: { maxBytes?: number }
 
 /** Reads and parses an IDX file, plain or gzip-compressed (detected by content, not name). */
 export async function readIdxFile(path: string): Promise<IdxArray> {
+  assertString(path, 'readIdxFile: path');
   return parseIdx(await readFileBytes(path), path);
 }
 
@@ -37,15 +41,24 @@ export async function writeIdxFile(path: string, array: IdxArray, options: { gzi
   await writeFileAtomic(path, options.gzip ? asBytes(await gzipAsync(bytes)) : bytes);
 }
 
-/** Writes to a temp file beside `path`, then renames it over: readers never see half a file. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes to a temp file beside `path`, then renames it over: readers never see half a file, and a
+ * write that fails at any point (disk full, a failing stream, a directory in the way) leaves the
+ * old file as it was and removes the temp file. `data` may be bytes or chunks arriving over time.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+  assertString(path, 'writeFileAtomic: path');
+  if (!(data instanceof Uint8Array) && typeof (data as AsyncIterable<Uint8Array>)?.[Symbol.asyncIterator] !== 'function') {
+    throw new DigitsError('BAD_ARGUMENT', 'writeFileAtomic: data must be a Uint8Array or an async iterable of Uint8Array chunks', { file: path });
+  }
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(temp, bytes);
+    await writeFile(temp, data);
     await rename(temp, path);
   } catch (cause) {
     await rm(temp, { force: true });
-    throw new DigitsError('WRITE_FAILED', `cannot write file: ${(cause as Error).message}`, { file: path, cause });
+    if (cause instanceof DigitsError) throw cause;
+    throw new DigitsError('WRITE_FAILED', `cannot write file: ${fsErrorReason(cause)}`, { file: path, cause });
   }
 }

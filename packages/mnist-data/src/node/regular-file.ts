@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DigitsError, type DigitsErrorCode } from '../errors';
+import { fsErrorReason } from './fs-errors';
 
 export interface ReadRegularFileOptions {
   /** Larger files are FILE_TOO_LARGE, refused before a byte is read. */
@@ -28,7 +29,7 @@ export async function readRegularFile(path: string, options: ReadRegularFileOpti
     handle = await open(path, OPEN_FLAGS);
   } catch (cause) {
     const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new DigitsError(options.code, missing ? 'file not found' : `cannot read file: ${(cause as Error).message}`, { file: path, cause });
+    throw new DigitsError(options.code, missing ? 'file not found' : `cannot read file: ${fsErrorReason(cause)}`, { file: path, cause });
   }
   try {
     const info = await handle.stat();
@@ -52,7 +53,7 @@ export async function readRegularFile(path: string, options: ReadRegularFileOpti
     return filled === bytes.length ? bytes : bytes.subarray(0, filled);
   } catch (cause) {
     if (cause instanceof DigitsError) throw cause;
-    throw new DigitsError(options.code, `cannot read file: ${(cause as Error).message}`, { file: path, cause });
+    throw new DigitsError(options.code, `cannot read file: ${fsErrorReason(cause)}`, { file: path, cause });
   } finally {
     await handle.close();
   }
