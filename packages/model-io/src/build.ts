@@ -41,6 +41,10 @@ async function loadWeightsInto(model: tf.LayersModel, artifacts: tf.io.ModelArti
     if (!sameShape(spec.shape, weight.shape)) {
       throw new DigitsError('MODEL_WEIGHTS_INVALID', `weight "${weight.originalName}" has shape [${spec.shape.join(', ')}] in the manifest but the model expects [${weight.shape.join(', ')}]`, { file });
     }
+    // dequantized weights come back as float32, so the stored dtype is what counts
+    if (spec.dtype !== weight.dtype) {
+      throw new DigitsError('MODEL_WEIGHTS_INVALID', `weight "${weight.originalName}" is stored as ${spec.dtype} in the manifest but the model's variable is ${weight.dtype}`, { file });
+    }
     modelSpecs.delete(weight.originalName);
   }
   if (modelSpecs.size > 0) {

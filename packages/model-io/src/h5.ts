@@ -12,13 +12,31 @@ let counter = 0;
 /**
  * h5wasm is ESM-only and carries 4 MB of WebAssembly, so it is imported lazily: apps that never
  * touch Keras files never load it, and the dynamic import keeps working from our CJS build.
+ *
+ * HDF5 prints its error stack ("HDF5-DIAG: Error detected ...", ~50 lines for a truncated file)
+ * to stderr through Emscripten's console.error, before our one-line error. h5wasm's throwing
+ * error handler (h5wasm 0.7.2+, usnistgov/h5wasm#68) turns that stack into a JS Error instead;
+ * we catch it and report its innermost line (see `hdf5Reason`).
  */
 export function loadH5wasm(): Promise<H5Module> {
   loading ??= import('h5wasm').then(async (mod) => {
-    await mod.ready;
+    const module = await mod.ready;
+    module.activate_throwing_error_handler();
     return mod;
   });
   return loading;
+}
+
+/**
+ * One line from an HDF5 error stack: the innermost entry's text ("truncated file: eof = 5000, ...")
+ * names the actual problem; the outer entries only say which call gave up.
+ */
+export function hdf5Reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const truncated = /truncated file: eof = (\d+),.*stored_eof = (\d+)/.exec(message);
+  if (truncated) return `the file is truncated: ${truncated[1]} of ${truncated[2]} bytes`;
+  const entries = [...message.matchAll(/#\d+: .*? in [\w.]+\(\): (.+)$/gm)].map((m) => m[1]!.trim());
+  return entries[entries.length - 1] ?? message.split('\n')[0]!.trim();
 }
 
 /** Opens HDF5 bytes read-only in h5wasm's in-memory file system; the file is removed afterwards. */
@@ -32,13 +50,14 @@ export async function withH5Bytes<T>(bytes: Uint8Array, file: string, read: (h5:
     h5 = new h5wasm.File(name, 'r');
   } catch (cause) {
     fs.unlink(name);
-    throw new DigitsError('NOT_HDF5', 'the HDF5 file could not be opened (truncated or corrupt?)', { file, cause });
+    // the bytes start like HDF5 (the caller checked the magic), so this is a damaged file, not another format
+    throw new DigitsError('MODEL_INVALID', `the HDF5 file could not be opened: ${hdf5Reason(cause)}`, { file, cause });
   }
   try {
     return read(h5);
   } catch (cause) {
     if (cause instanceof DigitsError) throw cause;
-    throw new DigitsError('MODEL_INVALID', `the HDF5 file could not be read (truncated or corrupt?): ${(cause as Error).message}`, { file, cause });
+    throw new DigitsError('MODEL_INVALID', `the HDF5 file could not be read (truncated or corrupt?): ${hdf5Reason(cause)}`, { file, cause });
   } finally {
     try {
       h5.close();

@@ -175,11 +175,30 @@ describe('importKeras handles what real .keras writers do', () => {
   });
 
   it('more than 10 weights per layer are read in numeric, not lexicographic, order', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2], name: 'a' }), tf.layers.batchNormalization({ name: 'bn' })] });
+    // 12 weights of one shape with distinct values: read as vars/0, 1, 10, 11, 2, ... they would
+    // land in the wrong variables and the bytes below would differ
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2], name: 'a' }), new ManyWeights({ name: 'many' })] });
+    const many = model.getLayer('many');
+    expect(many.weights).toHaveLength(12);
+    many.setWeights(many.weights.map((_, i) => tf.fill([3], i + 1)));
     const bytes = await exportKeras(model, 'keras');
     const imported = await importKeras(bytes);
     expect(weightBytes(imported)).toEqual(weightBytes(model));
+    expect(Array.from(imported.getLayer('many').getWeights()[11]!.dataSync())).toEqual([12, 12, 12]);
     imported.dispose();
     model.dispose();
   });
 });
+
+/** A layer with 12 weights (w0..w11, each of shape [3]) that passes its input through unchanged. */
+class ManyWeights extends tf.layers.Layer {
+  static className = 'ManyWeights';
+  override build(): void {
+    for (let i = 0; i < 12; i++) this.addWeight(`w${i}`, [3], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return Array.isArray(inputs) ? inputs[0]! : inputs;
+  }
+}
+tf.serialization.registerClass(ManyWeights);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { zipSync, strToU8 } from 'fflate';
-import { DigitsError } from '@digits/mnist-data';
+import { assertLayersModel, assertOneOf, DigitsError } from '@digits/mnist-data';
 import { writeH5Bytes, type H5Group } from './h5';
 
 export type KerasFormat = 'h5' | 'keras';
@@ -19,9 +19,9 @@ export const KERAS3_VERSION = '3.11.1';
  * model.weights.h5). The optimizer state is not exported; the model loads uncompiled.
  */
 export async function exportKeras(model: tf.LayersModel, format: KerasFormat): Promise<Uint8Array> {
-  if (format === 'h5') return exportH5(model);
-  if (format === 'keras') return exportZip(model);
-  throw new DigitsError('BAD_ARGUMENT', `format must be 'h5' or 'keras', got ${JSON.stringify(format)}`);
+  assertLayersModel(model, 'exportKeras: model');
+  assertOneOf(format, ['h5', 'keras'] as const, 'exportKeras: format');
+  return format === 'h5' ? exportH5(model) : exportZip(model);
 }
 
 function modelConfig(model: tf.LayersModel): Json {

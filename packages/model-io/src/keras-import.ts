@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { DigitsError, isDigitsError } from '@digits/mnist-data';
+import { assertBytes, assertString, describeValue, DigitsError, isDigitsError } from '@digits/mnist-data';
+import { assertFiniteValues } from './finite';
 import { withH5Bytes } from './h5';
 import { normalizeKerasConfig } from './keras-config';
 import { assertConfigBounds } from './config-bounds';
@@ -26,6 +27,13 @@ export interface ImportKerasOptions {
  * tfjs LayersModel with the stored weights, bit for bit.
  */
 export async function importKeras(bytes: Uint8Array, options: ImportKerasOptions = {}): Promise<tf.LayersModel> {
+  assertBytes(bytes, 'importKeras: bytes', 'to import a file by its path use readKerasFile from @digits/model-io/node');
+  if (options == null || typeof options !== 'object') throw new DigitsError('BAD_ARGUMENT', `importKeras: options must be an object, got ${describeValue(options)}`);
+  if (options.fileName !== undefined) assertString(options.fileName, 'importKeras: options.fileName');
+  const { configJson } = options;
+  if (configJson !== undefined && typeof configJson !== 'string' && (configJson === null || typeof configJson !== 'object')) {
+    throw new DigitsError('BAD_ARGUMENT', `importKeras: options.configJson must be the model's to_json() text or its parsed object, got ${describeValue(configJson)}`);
+  }
   const file = options.fileName ?? 'Keras model';
   return detectContainer(bytes, file) === 'zip' ? importZip(bytes, file, options) : importH5(bytes, file, options);
 }
@@ -119,6 +127,7 @@ function assignWeights(layer: tf.layers.Layer, stored: KerasLayerWeights, file: 
       throw new DigitsError('MODEL_WEIGHTS_INVALID', `weight "${stored.layerName}/${weight.name}" has shape [${weight.shape.join(', ')}] but layer "${layer.name}" expects [${target.shape.join(', ')}]`, { file });
     }
   });
+  for (const weight of stored.weights) assertFiniteValues(weight.values, weight.path, file);
   const tensors = stored.weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
   try {
     layer.setWeights(tensors);

@@ -4,6 +4,8 @@ import { MODEL_LIMITS } from './limits';
 
 export interface KerasWeight {
   name: string;
+  /** where it is stored, for messages: "dense_1/dense_1/kernel:0", "dense/vars/0" */
+  path: string;
   shape: number[];
   values: Float32Array;
 }
@@ -136,5 +138,5 @@ function readWeight(entity: unknown, name: string, where: string, budget: Weight
   if (values.length !== shape.reduce((a, b) => a * b, 1)) {
     throw new DigitsError('MODEL_WEIGHTS_INVALID', `weight "${where}" holds ${values.length} values for shape [${shape.join(', ')}]`, { file });
   }
-  return { name, shape, values };
+  return { name, path: where, shape, values };
 }

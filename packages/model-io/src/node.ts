@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import * as browser from './index';
+import { assertLoadSource, assertSaveArguments } from './save-load';
 import type { CheckpointState, LoadedCheckpoint, LoadedModel, LoadOptions, ModelCardInput, SaveOptions } from './index';
 import { fileSystemHandler, modelJsonPath } from './node/fs-handler';
 import { ModelDirectory, type ModelDirectoryOptions } from './node/model-dir';
@@ -28,6 +29,7 @@ type SaveTarget = string | tf.io.IOHandler | ModelDirectory;
  */
 export async function saveModel(model: tf.LayersModel, target: SaveTarget, options: SaveOptions & ModelDirectoryOptions = {}): Promise<tf.io.SaveResult> {
   if (target instanceof ModelDirectory) return browser.saveWithHandler(model, target.handler(), target.path, options);
+  assertSaveArguments(model, target);
   const path = typeof target === 'string' ? localPath(target) : undefined;
   if (path === undefined) return browser.saveModel(model, target as string | tf.io.IOHandler, options);
   return browser.saveWithHandler(model, fileSystemHandler(path, options), path, options);
@@ -35,6 +37,7 @@ export async function saveModel(model: tf.LayersModel, target: SaveTarget, optio
 
 /** loadModel that also accepts a model directory or its model.json path. */
 export async function loadModel(source: string | tf.io.IOHandler | File[], options: LoadOptions = {}): Promise<LoadedModel> {
+  assertLoadSource(source);
   const path = typeof source === 'string' ? localPath(source) : undefined;
   if (path === undefined) return browser.loadModel(source, options);
   return browser.loadWithHandler(fileSystemHandler(path), modelJsonPath(path), options);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { DigitsError, isDigitsError } from '@digits/mnist-data';
+import { assertLayersModel, describeValue, DigitsError, isDigitsError } from '@digits/mnist-data';
 import { validateArtifacts } from './artifacts';
 import { buildModel } from './build';
+import { assertFiniteWeightData } from './finite';
 import { cardFromMetadata, createModelCard, MODEL_CARD_KEY, type ModelCard, type ModelCardInput } from './card';
 import { quantizeArtifacts, type QuantizeDtype } from './quantize';
 
@@ -72,6 +73,7 @@ export async function loadWithHandler(handler: tf.io.IOHandler, label: string, o
     throw new DigitsError('MODEL_NOT_FOUND', `the model could not be read: ${(cause as Error).message}`, { file: label, cause });
   }
   validateArtifacts(artifacts, label);
+  assertFiniteWeightData(artifacts, label);
   await options.beforeBuild?.();
   const model = await buildModel(artifacts, label);
   const card = cardFromMetadata(artifacts.userDefinedMetadata);
@@ -83,6 +85,7 @@ export async function loadWithHandler(handler: tf.io.IOHandler, label: string, o
  * IOHandler. Directories on disk: use saveModel from '@digits/model-io/node'.
  */
 export async function saveModel(model: tf.LayersModel, target: string | tf.io.IOHandler, options: SaveOptions = {}): Promise<tf.io.SaveResult> {
+  assertSaveArguments(model, target);
   if (typeof target !== 'string') return saveWithHandler(model, target, 'IOHandler', options);
   const [handler] = tf.io.getSaveHandlers(target);
   if (!handler) {
@@ -93,6 +96,7 @@ export async function saveModel(model: tf.LayersModel, target: string | tf.io.IO
 
 /** Loads from a model.json URL, indexeddb://..., the files picked in a browser (model.json first), or an IOHandler. */
 export async function loadModel(source: string | tf.io.IOHandler | File[], options: LoadOptions = {}): Promise<LoadedModel> {
+  assertLoadSource(source);
   if (Array.isArray(source)) {
     // tf.io.browserFiles wants model.json first; a file picker or a drop gives any order.
     const files = [...source].sort((a, b) => Number(b.name.endsWith('.json')) - Number(a.name.endsWith('.json')));
@@ -126,4 +130,21 @@ export function memoryHandler(): MemoryHandler {
     },
   };
   return handler;
+}
+
+/** saveModel's arguments: a LayersModel and a non-empty string or an IOHandler with `save`. */
+export function assertSaveArguments(model: unknown, target: unknown): void {
+  assertLayersModel(model, 'saveModel: model');
+  const isHandler = target != null && typeof target === 'object' && typeof (target as tf.io.IOHandler).save === 'function';
+  if (!(typeof target === 'string' && target !== '') && !isHandler) {
+    throw new DigitsError('BAD_ARGUMENT', `saveModel: target must be a directory, a tfjs URL or an IOHandler with save(), got ${describeValue(target)}`);
+  }
+}
+
+/** loadModel's source: a non-empty string, an IOHandler with `load`, or a list of Files. */
+export function assertLoadSource(source: unknown): void {
+  if (typeof source === 'string' && source !== '') return;
+  if (Array.isArray(source) && source.length > 0) return;
+  if (source != null && typeof source === 'object' && typeof (source as tf.io.IOHandler).load === 'function') return;
+  throw new DigitsError('BAD_ARGUMENT', `loadModel: source must be a directory, a model.json URL, an IOHandler with load() or the model's Files, got ${Array.isArray(source) ? 'an empty list' : describeValue(source)}`);
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DigitsError } from '@digits/mnist-data';
+import { fsErrorReason } from '@digits/mnist-data/node';
 import { readStamp, writerAlive, writerStamp } from './process-alive';
 
 /** Inside each temp directory while it is written: who writes it, so a later run can tell it is stale. */
@@ -55,7 +56,7 @@ export async function writeDirectoryAtomic(
   } catch (cause) {
     if (temp) await rm(temp, { recursive: true, force: true });
     if (cause instanceof DigitsError) throw cause;
-    throw new DigitsError('WRITE_FAILED', `cannot write the model directory: ${(cause as Error).message}`, { file: label, cause });
+    throw new DigitsError('WRITE_FAILED', `cannot write the model directory: ${fsErrorReason(cause)}`, { file: label, cause });
   }
 }
 

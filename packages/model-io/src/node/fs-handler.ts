@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { DigitsError } from '@digits/mnist-data';
+import { assertString, DigitsError } from '@digits/mnist-data';
 import { readRegularFile } from '@digits/mnist-data/node';
 import { joinWeightData, specByteLength } from '../artifacts';
 import { MODEL_FILES } from '../owned-files';
@@ -18,6 +18,7 @@ const MODEL_JSON = MODEL_FILES.model;
  * model.json itself.
  */
 export function fileSystemHandler(path: string, options: ModelDirectoryOptions = {}): tf.io.IOHandler {
+  assertString(path, 'fileSystemHandler: path');
   const dir = modelDirectory(path);
   return {
     save: (artifacts) => withModelDirectory(dir, options, (target) => target.handler().save!(artifacts)),

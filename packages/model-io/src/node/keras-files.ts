@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { DigitsError } from '@digits/mnist-data';
+import { assertLayersModel, assertString, DigitsError } from '@digits/mnist-data';
 import { readRegularFile, writeFileAtomic } from '@digits/mnist-data/node';
 import { importKeras, type ImportKerasOptions } from '../keras-import';
 import { exportKeras, type KerasFormat } from '../keras-export';
@@ -14,6 +14,7 @@ import { createDirectories, resolveTarget } from './target-path';
 
 /** Reads and imports a Keras .h5 or .keras file; `configJson` may be a path to a to_json() file for save_weights files. */
 export async function readKerasFile(path: string, options: { configJson?: string | object } = {}): Promise<tf.LayersModel> {
+  assertString(path, 'readKerasFile: path');
   const bytes = await readRegularFile(path, { maxBytes: MODEL_LIMITS.maxKerasFileBytes, code: 'MODEL_NOT_FOUND', what: 'a Keras file' });
   const importOptions: ImportKerasOptions = { fileName: path };
   if (typeof options.configJson === 'string' && !options.configJson.trimStart().startsWith('{')) {
@@ -33,6 +34,8 @@ export async function readKerasFile(path: string, options: { configJson?: string
  * directories created for a write that then fails are removed again.
  */
 export async function writeKerasFile(model: tf.LayersModel, path: string, format?: KerasFormat, options: ModelDirectoryOptions = {}): Promise<void> {
+  assertLayersModel(model, 'writeKerasFile: model');
+  assertString(path, 'writeKerasFile: path');
   const chosen = format ?? (path.endsWith('.keras') ? 'keras' : 'h5');
   const bytes = await exportKeras(model, chosen);
   const absolute = await resolveTarget(path);
