@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Split } from '@digits/mnist-data';
 import { DigitsError, gatherBatch } from '@digits/mnist-data';
 import { sampleSize } from './batches';
+import { assertFiniteOutputs, assertModelFits, MNIST_SHAPE } from './fit';
 import { beginPrediction } from './predictor';
 
 /** Samples per forward pass: large enough to keep the matmuls efficient, small enough for memory. */
@@ -24,14 +25,22 @@ function outputSize(model: tf.LayersModel): number {
   return shape[shape.length - 1] ?? 1;
 }
 
+export interface PredictOptions {
+  /** classes the model must output; default 10 */
+  classes?: number;
+}
+
 /**
  * Runs the model in inference mode on chunks built straight from the typed array (no tfjs Slice,
  * which on the wasm backend copies the whole input for every batch); returns n x classes
- * probabilities, row-major.
+ * probabilities, row-major. `x` is a split, or n x 784 floats (28x28 images). A model whose input
+ * or output does not fit is MODEL_SHAPE_MISMATCH, and NaN/Infinity outputs are
+ * PREDICTION_NOT_FINITE: never numbers that only look like an answer.
  */
-export function predictProbabilities(model: tf.LayersModel, x: Float32Array | Split): Float32Array {
+export function predictProbabilities(model: tf.LayersModel, x: Float32Array | Split, options: PredictOptions = {}): Float32Array {
+  checkInputs(model, x, options);
   const fromPredictor = predictorProbabilities(model, x);
-  if (fromPredictor) return fromPredictor;
+  if (fromPredictor) return finite(fromPredictor, model);
   const { out, chunks } = plan(model, x);
   for (const { run, offset } of chunks) {
     const probs = run();
@@ -41,13 +50,29 @@ export function predictProbabilities(model: tf.LayersModel, x: Float32Array | Sp
       probs.dispose();
     }
   }
-  return out;
+  return finite(out, model);
+}
+
+/** The model must fit the data (the split's image size, else 28x28) and the classes. */
+function checkInputs(model: tf.LayersModel, x: Float32Array | Split, options: PredictOptions): void {
+  if (!(x instanceof Float32Array) && (x == null || typeof x !== 'object' || !(x.images instanceof Uint8Array))) {
+    throw new DigitsError('BAD_ARGUMENT', 'expected a Float32Array of n x 784 pixels (0..1) or a Split { images, labels, count, rows, cols }');
+  }
+  const size = isSplit(x) ? { rows: x.rows, cols: x.cols } : MNIST_SHAPE;
+  if (isSplit(x)) sampleSize(x);
+  assertModelFits(model, { ...size, classes: options.classes ?? MNIST_SHAPE.classes }, isSplit(x) ? `${x.rows}x${x.cols} images` : '28x28 images (n x 784 floats)');
+}
+
+function finite(probabilities: Float32Array, model: tf.LayersModel): Float32Array {
+  assertFiniteOutputs(probabilities, outputSize(model));
+  return probabilities;
 }
 
 /** predictProbabilities reading results asynchronously (backends such as webgpu on Node cannot read synchronously). */
-async function predictProbabilitiesAsync(model: tf.LayersModel, x: Float32Array | Split): Promise<Float32Array> {
+async function predictProbabilitiesAsync(model: tf.LayersModel, x: Float32Array | Split, options: PredictOptions): Promise<Float32Array> {
+  checkInputs(model, x, options);
   const fromPredictor = predictorProbabilities(model, x);
-  if (fromPredictor) return fromPredictor;
+  if (fromPredictor) return finite(fromPredictor, model);
   const { out, chunks } = plan(model, x);
   for (const { run, offset } of chunks) {
     const probs = run();
@@ -57,7 +82,7 @@ async function predictProbabilitiesAsync(model: tf.LayersModel, x: Float32Array 
       probs.dispose();
     }
   }
-  return out;
+  return finite(out, model);
 }
 
 /**
@@ -100,13 +125,13 @@ function plan(model: tf.LayersModel, x: Float32Array | Split): { out: Float32Arr
 }
 
 /** The most probable class of each sample (Keras's `predict_classes`). */
-export function predictClasses(model: tf.LayersModel, x: Float32Array | Split): Int32Array {
-  return argmaxRows(predictProbabilities(model, x), outputSize(model));
+export function predictClasses(model: tf.LayersModel, x: Float32Array | Split, options: PredictOptions = {}): Int32Array {
+  return argmaxRows(predictProbabilities(model, x, options), outputSize(model));
 }
 
 /** Test loss (categorical cross-entropy, as Keras computes it) and accuracy on a split. */
-export async function evaluate(model: tf.LayersModel, data: Split): Promise<{ loss: number; accuracy: number }> {
-  const probs = await predictProbabilitiesAsync(model, data);
+export async function evaluate(model: tf.LayersModel, data: Split, options: PredictOptions = {}): Promise<{ loss: number; accuracy: number }> {
+  const probs = await predictProbabilitiesAsync(model, data, options);
   const classes = outputSize(model);
   let loss = 0;
   let correct = 0;

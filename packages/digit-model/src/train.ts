@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '@digits/mnist-data';
-import { DigitsError, augment, gatherBatch, shuffledIndices, splitValidation, type AugmentOptions as SplitAugmentOptions } from '@digits/mnist-data';
+import { assertLayersModel, DigitsError, augment, gatherBatch, shuffledIndices, splitValidation, type AugmentOptions as SplitAugmentOptions } from '@digits/mnist-data';
 import { sampleSize } from './batches';
+import { assertModelFits } from './fit';
 import { compileModel } from './models';
 import { evaluate } from './predict';
 import { deriveSeed } from './seeds';
@@ -70,6 +71,7 @@ const YIELD_EVERY_MS = 50;
  * tensor is ever sliced.
  */
 export async function train(model: tf.LayersModel, data: Split, options: TrainOptions = {}): Promise<History> {
+  assertLayersModel(model, 'train: model');
   const epochs = options.epochs ?? 20;
   const batchSize = options.batchSize ?? 128;
   const seed = options.seed ?? 0;
@@ -79,6 +81,8 @@ export async function train(model: tf.LayersModel, data: Split, options: TrainOp
   checkInteger('batchSize', batchSize, 1);
   checkInteger('initialEpoch', initialEpoch, 0);
   const { trainSplit, validation } = holdOut(data, options, seed);
+  // train() one-hot encodes 10 classes (gatherBatch's default)
+  assertModelFits(model, { rows: data.rows, cols: data.cols, classes: 10 }, `the ${data.rows}x${data.cols} training images`);
   if (trainSplit.count === 0) throw new DigitsError('BAD_ARGUMENT', 'no training samples left');
   if (!model.optimizer) compileModel(model);
 

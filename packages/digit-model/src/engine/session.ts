@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { DigitsError } from '@digits/mnist-data';
 import { deriveSeed } from '../seeds';
 import type { EpochPlan, TrainerContext, TrainerSession } from '../trainer';
 import { Engine } from './engine';
@@ -73,7 +74,7 @@ export class EngineSession implements TrainerSession {
   private async start(plan: EpochPlan): Promise<Engine> {
     const { spec } = this;
     if (plan.pixels !== spec.inputSize) {
-      throw new Error(`the model takes ${spec.inputSize} inputs, the data has ${plan.pixels} pixels`);
+      throw new DigitsError('MODEL_SHAPE_MISMATCH', `the model takes ${spec.inputSize} inputs, the data has ${plan.pixels} pixels`);
     }
     const engine = await Engine.create({
       shape: { inputSize: spec.inputSize, units: spec.units, dropout: spec.dropout },
