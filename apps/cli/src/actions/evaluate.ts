@@ -7,7 +7,7 @@ import { renderPng } from '../charts/render';
 import { confusionSpec } from '../charts/specs';
 import { loadDataset } from '../data';
 import { Output, formatNumber } from '../output';
-import { openModel } from './open-model';
+import { namingModel, openModel } from './open-model';
 
 export interface EvaluateFlags {
   model: string;
@@ -31,8 +31,9 @@ export async function evaluateCommand(flags: EvaluateFlags): Promise<void> {
   const data = await loadDataset(flags.dataset);
   const test = flags.limit ? takeFirst(data.test, flags.limit) : data.test;
 
-  const { loss, accuracy } = await evaluate(model, test);
-  const predicted = predictClasses(model, test);
+  const classes = { classes: data.classNames.length };
+  const { loss, accuracy } = await namingModel(flags.model, () => evaluate(model, test, classes));
+  const predicted = predictClasses(model, test, classes);
   const matrix = confusionMatrix(test.labels, predicted, data.classNames.length);
   const { correct, incorrect } = classifyResults(test.labels, predicted);
 

@@ -1,19 +1,28 @@
 import { basename } from 'node:path';
-import { readRegularFile } from '@digits/mnist-data/node';
-import { importKeras, MODEL_LIMITS, saveModel } from '@digits/model-io/node';
+import { DigitsError, isDigitsError } from '@digits/mnist-data';
+import { readKerasFile, saveModel } from '@digits/model-io/node';
 import { Output } from '../output';
 
 export interface ImportFlags {
   out: string;
+  /** the model.to_json() file of a weights-only (save_weights) .h5 */
+  config?: string;
   force: boolean;
   json: boolean;
 }
 
 export async function importCommand(file: string, flags: ImportFlags): Promise<void> {
   const out = new Output(flags.json);
-  const bytes = await readRegularFile(file, { maxBytes: MODEL_LIMITS.maxKerasFileBytes, code: 'MODEL_NOT_FOUND', what: 'a Keras file' });
-  const model = await importKeras(bytes, { fileName: basename(file) });
-  await saveModel(model, flags.out, { card: { name: basename(file), source: file }, overwrite: flags.force, overwriteHint: 'add --force to replace it' });
-  out.line(`Imported ${file} (${model.layers.length} layers, ${model.countParams().toLocaleString('en-US')} parameters) into ${flags.out}`);
-  out.result({ file, out: flags.out, layers: model.layers.length, parameters: model.countParams() });
+  // a save_weights .h5 holds no architecture: --config names the model.to_json() file
+  const model = await readKerasFile(file, flags.config === undefined ? {} : { configJson: flags.config }).catch((error: unknown) => {
+    // the library's hint names its option; on the command line it is a flag
+    if (isDigitsError(error, 'KERAS_CONFIG_MISSING') && flags.config === undefined && error.reason.includes('configJson')) {
+      throw new DigitsError(error.code, error.reason.replace('as configJson', 'with --config CONFIG.json (the output of model.to_json())'), { file: error.file, cause: error });
+    }
+    throw error;
+  });
+  const card = { name: basename(file), source: file, ...(flags.config ? { config: flags.config } : {}) };
+  await saveModel(model, flags.out, { card, overwrite: flags.force, overwriteHint: 'add --force to replace it' });
+  out.line(`Imported ${file}${flags.config ? ` with the architecture in ${flags.config}` : ''} (${model.layers.length} layers, ${model.countParams().toLocaleString('en-US')} parameters) into ${flags.out}`);
+  out.result({ file, ...(flags.config ? { config: flags.config } : {}), out: flags.out, layers: model.layers.length, parameters: model.countParams() });
 }

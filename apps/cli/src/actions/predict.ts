@@ -24,6 +24,8 @@ interface Input {
   pixels: Float32Array;
   inverted?: boolean;
   label?: number;
+  /** the image size of a dataset image (files are always resampled to 28x28) */
+  size?: { rows: number; cols: number; classes: number };
 }
 
 export async function predictCommand(files: string[], flags: PredictFlags): Promise<void> {
@@ -44,12 +46,16 @@ export async function predictCommand(files: string[], flags: PredictFlags): Prom
   await checkOutputFiles(flags.showDir, previews, replace);
 
   // tfjs loads only now, so that mistakes in the inputs are reported at once
-  const [{ openModel }, { predictProbabilities, readProbabilities }] = await Promise.all([import('./open-model'), import('@digits/model')]);
+  const [{ openModel, namingModel }, { assertModelFits, predictProbabilities, readProbabilities }] = await Promise.all([import('./open-model'), import('@digits/model')]);
   const { model, backend } = await openModel(flags.model, flags.backend);
   out.note(`Backend: ${backend.name} - ${backend.reason}`);
   const batch = new Float32Array(inputs.length * 784);
   inputs.forEach((input, i) => batch.set(input.pixels, i * 784));
-  const probabilities = predictProbabilities(model, batch);
+  const probabilities = await namingModel(flags.model, () => {
+    // dataset images keep their size, and the batch holds 28x28 per image: both must fit
+    for (const { size } of inputs) if (size) assertModelFits(model, size, `the ${size.rows}x${size.cols} images of ${flags.dataset}`);
+    return predictProbabilities(model, batch);
+  });
   const classes = probabilities.length / inputs.length;
   if (flags.show) await writeOutputFiles(flags.showDir, Object.fromEntries(inputs.map((input, i) => [previews[i]!, grayscalePng(input.pixels, 28, 28)])), replace);
 
@@ -87,11 +93,12 @@ function describe(input: Input): Record<string, unknown> {
 }
 
 async function testImage(dataset: string, index: number): Promise<Input> {
-  const { test } = await loadDataset(dataset);
+  const { test, classNames } = await loadDataset(dataset);
   if (index >= test.count) {
     throw new DigitsError('BAD_ARGUMENT', `--index ${index} is past the last test image (${test.count - 1})`);
   }
-  return { source: `test-${index}`, pixels: normalize(imageAt(test, index)), label: test.labels[index]! };
+  const size = { rows: test.rows, cols: test.cols, classes: classNames.length };
+  return { source: `test-${index}`, pixels: normalize(imageAt(test, index)), label: test.labels[index]!, size };
 }
 
 /** preprocessImage does not know the file; its errors (e.g. NO_INK for a blank image) should name it. */
