@@ -16,7 +16,8 @@ export function describeValue(value: unknown): string {
   if (typeof value !== 'object') return `a ${typeof value}`;
   const name = (value as object).constructor?.name;
   if (name === undefined || name === 'Object') return 'an object';
-  return /^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`;
+  // "an ArrayBuffer", "an Int32Array", but "a Uint8Array" (said "you")
+  return /^[AEIO]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 
 /** `value` must be a Uint8Array (a Node Buffer is one); `hint` says what to do instead, e.g. for a path. */
