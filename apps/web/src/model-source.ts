@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
+import { assertModelFits, MNIST_SHAPE } from '@digits/model';
 import { loadModel, type ModelCard } from '@digits/model-io';
 
 export interface ActiveModel {
@@ -23,7 +24,21 @@ export const DEFAULT_MODEL_URL = BUILT_IN_MODELS[0].url;
 export async function modelFromUrl(url: string, label = url): Promise<ActiveModel> {
   const href = new URL(url, document.baseURI).href;
   const { model, card } = await loadModel(href);
-  return { model, card, label };
+  return fitting({ model, card, label });
+}
+
+/**
+ * A model that cannot read 28x28 digits into 10 classes is refused when it is loaded (with the
+ * reason), not at the first drawing, where its outputs would look like an answer.
+ */
+function fitting(active: ActiveModel): ActiveModel {
+  try {
+    assertModelFits(active.model, MNIST_SHAPE, '28x28 digits');
+    return active;
+  } catch (error) {
+    active.model.dispose();
+    throw error;
+  }
 }
 
 export async function builtInModel(id: BuiltInModel['id']): Promise<ActiveModel> {
@@ -41,11 +56,11 @@ export async function modelFromFiles(files: File[]): Promise<ActiveModel> {
   const keras = files.find((f) => KERAS_FILE.test(f.name));
   if (keras) {
     const { kerasModelFromFiles } = await import('./keras-source');
-    return kerasModelFromFiles(keras, files.filter((f) => f !== keras));
+    return fitting(await kerasModelFromFiles(keras, files.filter((f) => f !== keras)));
   }
   if (files.some((f) => f.name.endsWith('.json'))) {
     const { model, card } = await loadModel(files);
-    return { model, card, label: files.map((f) => f.name).join(', ') };
+    return fitting({ model, card, label: files.map((f) => f.name).join(', ') });
   }
   throw new DigitsError(
     'UNSUPPORTED_FORMAT',
