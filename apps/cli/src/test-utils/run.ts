@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 
-/** The built binary: the tests exercise what users run (turbo builds it before `test`). */
+/** The built binary: the tests exercise what users run (the vitest global setup builds it when stale). */
 export const DIGITS_BIN = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export interface RunResult {
