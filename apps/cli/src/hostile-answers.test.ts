@@ -80,6 +80,7 @@ describe('a model of the wrong shape', () => {
   it('the dense4x6 Keras file imports, then predict and evaluate say why it cannot classify digits', async () => {
     const imported = await runDigits(['import', fixture('keras1.2.2_tf_dense4x6.full.h5'), '--out', 'dense4x6'], { cwd: work });
     expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toMatch(/^Note: digits evaluate and predict cannot use this model for 28x28 digits: the model takes inputs of shape \[4\]/m);
     const why = /^digits: error: dense4x6: this model cannot classify .*28x28 images.*: the model takes inputs of shape \[4\] per sample, but the images are 28x28 \(784 pixels, one channel\)/;
     await fails(['predict', '--model', 'dense4x6', '--index', '0'], 'MODEL_SHAPE_MISMATCH', why);
     await fails(['evaluate', '--model', 'dense4x6', '--limit', '100'], 'MODEL_SHAPE_MISMATCH', why);
@@ -92,6 +93,7 @@ describe('Keras files', () => {
     const imported = await runDigits(args, { cwd: work });
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toMatch(/with the architecture in .*keras2\.0\.6_tf_mnist_mlp\.config\.json \(5 layers, 669,706 parameters\)/);
+    expect(imported.stdout).not.toMatch(/Note:/);
     const evaluated = await runDigits(['evaluate', '--model', 'weights-only', '--limit', '500', '--json'], { cwd: work });
     expect(evaluated.code, evaluated.stderr).toBe(0);
     // the Keras 2.0.6 tutorial MLP is a trained model: far above chance on real test digits

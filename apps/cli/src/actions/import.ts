@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { DigitsError, isDigitsError } from '@digits/mnist-data';
+import { MNIST_SHAPE, modelFitProblem } from '@digits/model';
 import { readKerasFile, saveModel } from '@digits/model-io/node';
 import { Output } from '../output';
 
@@ -24,5 +25,8 @@ export async function importCommand(file: string, flags: ImportFlags): Promise<v
   const card = { name: basename(file), source: file, ...(flags.config ? { config: flags.config } : {}) };
   await saveModel(model, flags.out, { card, overwrite: flags.force, overwriteHint: 'add --force to replace it' });
   out.line(`Imported ${file}${flags.config ? ` with the architecture in ${flags.config}` : ''} (${model.layers.length} layers, ${model.countParams().toLocaleString('en-US')} parameters) into ${flags.out}`);
-  out.result({ file, ...(flags.config ? { config: flags.config } : {}), out: flags.out, layers: model.layers.length, parameters: model.countParams() });
+  // any Keras model converts; say at once when evaluate/predict will refuse it, and why
+  const problem = modelFitProblem(model, MNIST_SHAPE);
+  if (problem) out.note(`Note: digits evaluate and predict cannot use this model for 28x28 digits: ${problem}`);
+  out.result({ file, ...(flags.config ? { config: flags.config } : {}), out: flags.out, layers: model.layers.length, parameters: model.countParams(), ...(problem ? { problem } : {}) });
 }
