@@ -62,7 +62,7 @@ describe('non-finite weights', () => {
     const weights = readFileSync(join(dir, 'weights.bin'));
     weights.writeFloatLE(NaN, 4 * 1234);
     writeFileSync(join(dir, 'weights.bin'), weights);
-    const why = /^digits: error: nan: weight "dense_1\/kernel" holds 1 non-finite value \(NaN at index 1234\)/;
+    const why = /^digits: error: nan\/model\.json: weight "dense_1\/kernel" holds 1 non-finite value \(NaN at index 1234\)/;
     await fails(['predict', '--model', 'nan', '--index', '0'], 'MODEL_WEIGHTS_NOT_FINITE', why);
     await fails(['evaluate', '--model', 'nan', '--limit', '100'], 'MODEL_WEIGHTS_NOT_FINITE', why);
   });
@@ -72,7 +72,7 @@ describe('non-finite weights', () => {
     const weights = readFileSync(join(dir, 'weights.bin'));
     weights.writeFloatLE(Infinity, weights.length - 4);
     writeFileSync(join(dir, 'weights.bin'), weights);
-    await fails(['predict', '--model', 'inf', '--index', '0'], 'MODEL_WEIGHTS_NOT_FINITE', /^digits: error: inf: weight "dense_\d+\/bias\/v" holds 1 non-finite value \(Infinity at index 9\)/);
+    await fails(['predict', '--model', 'inf', '--index', '0'], 'MODEL_WEIGHTS_NOT_FINITE', /^digits: error: inf\/model\.json: weight "dense_\d+\/bias\/v" holds 1 non-finite value \(Infinity at index 9\)/);
   });
 });
 
@@ -136,7 +136,7 @@ describe('images and weights of the wrong kind', () => {
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     json.weightsManifest[0].weights[0].dtype = 'int32';
     writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-    await fails(['evaluate', '--model', 'int32', '--limit', '100'], 'MODEL_WEIGHTS_INVALID', /^digits: error: int32: weight "dense_1\/kernel" is stored as int32 in the manifest but the model's variable is float32/);
+    await fails(['evaluate', '--model', 'int32', '--limit', '100'], 'MODEL_WEIGHTS_INVALID', /^digits: error: int32\/model\.json: weight "dense_1\/kernel" is stored as int32 in the manifest but the model's variable is float32/);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { takeFirst } from '@digits/mnist-data';
-import { createCnn, createMlp, evaluate, selectBackend, train, type BackendChoice, type EpochLog, type History } from '@digits/model';
+import { assertModelFits, createCnn, createMlp, evaluate, selectBackend, train, type BackendChoice, type EpochLog, type History } from '@digits/model';
 import {
   checkCheckpointDataset,
   datasetIdentity,
@@ -90,6 +90,8 @@ async function trainWith(target: ModelDirectory, flags: TrainFlags, command: Com
   const heldOutName = settings.validationSplit ? 'validation' : 'test';
   const model = resumed?.model ?? (settings.arch === 'cnn' ? createCnn({ seed: settings.seed }) : createMlp({ seed: settings.seed }));
   const previous = resumed?.history ?? [];
+  // before the starting point is saved: a model that cannot learn these images is no checkpoint
+  assertModelFits(model, { rows: trainSplit.rows, cols: trainSplit.cols, classes: 10 }, `the ${trainSplit.rows}x${trainSplit.cols} images of ${data.name}`);
 
   out.line(
     `Training the ${settings.arch.toUpperCase()} (${model.countParams().toLocaleString('en-US')} parameters) on ${trainSplit.count} ${data.name} images, ` +
