@@ -113,8 +113,9 @@ describe('Keras files', () => {
   it('the file is named once in each message', async () => {
     const once = (result: RunResult, name: string) => expect(result.stderr.split(name)).toHaveLength(2);
     once(await fails(['import', 'missing.h5', '--out', 'x'], 'MODEL_NOT_FOUND', /^digits: error: missing\.h5: file not found/), 'missing.h5');
-    mkdirSync(join(work, 'folder.h5'));
-    once(await fails(['import', 'folder.h5', '--out', 'x'], 'MODEL_NOT_FOUND', /^digits: error: folder\.h5: cannot read file: is a directory, not a file \(EISDIR\)/), 'folder.h5');
+    // Node's own message would name the path a second time ("ENOTDIR: not a directory, open '...'")
+    writeFileSync(join(work, 'notes.txt'), 'mine');
+    once(await fails(['import', 'notes.txt/model.h5', '--out', 'x'], 'MODEL_NOT_FOUND', /^digits: error: notes\.txt\/model\.h5: cannot read file: a part of the path is not a directory \(ENOTDIR\)/), 'notes.txt/model.h5');
     once(await fails(['import', fixture('keras2.0.6_tf_mnist_mlp.weights.h5'), '--config', 'missing-config.json', '--out', 'x'], 'MODEL_NOT_FOUND', /missing-config\.json: file not found/), 'missing-config.json');
   });
 });
