@@ -1,5 +1,5 @@
 export * from './index';
-export { readIdxFile, writeIdxFile, readFileBytes, gunzipIfNeeded, writeFileAtomic, type GunzipOptions } from './node/files';
+export { readIdxFile, writeIdxFile, readFileBytes, gunzipIfNeeded, writeFileAtomic, parseAtomicTempName, type GunzipOptions } from './node/files';
 export { readRegularFile, type ReadRegularFileOptions } from './node/regular-file';
 export { fsErrorReason } from './node/fs-errors';
 export { MNIST_SHA256, FASHION_MNIST_SHA256, sha256Hex, verifyFiles, type FileToVerify } from './node/checksums';

@@ -41,6 +41,20 @@ export async function writeIdxFile(path: string, array: IdxArray, options: { gzi
   await writeFileAtomic(path, options.gzip ? asBytes(await gzipAsync(bytes)) : bytes);
 }
 
+const ATOMIC_TEMP_SUFFIX = '.tmp';
+/** `<name>.<pid>.<8 hex>.tmp`: the temp file writeFileAtomic writes beside `<name>`. */
+const ATOMIC_TEMP_NAME = /^(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * For a file name in a directory: the target and writer pid if it is one of writeFileAtomic's temp
+ * files (left behind only when its process was killed mid-write), else undefined. Lets a writer
+ * that owns the directory clean up after a killed predecessor.
+ */
+export function parseAtomicTempName(name: string): { target: string; pid: number } | undefined {
+  const match = ATOMIC_TEMP_NAME.exec(name);
+  return match ? { target: match[1]!, pid: Number(match[2]) } : undefined;
+}
+
 /**
  * Writes to a temp file beside `path`, then renames it over: readers never see half a file, and a
  * write that fails at any point (disk full, a failing stream, a directory in the way) leaves the
@@ -51,7 +65,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | AsyncIter
   if (!(data instanceof Uint8Array) && typeof (data as AsyncIterable<Uint8Array>)?.[Symbol.asyncIterator] !== 'function') {
     throw new DigitsError('BAD_ARGUMENT', 'writeFileAtomic: data must be a Uint8Array or an async iterable of Uint8Array chunks', { file: path });
   }
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}${ATOMIC_TEMP_SUFFIX}`;
   try {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(temp, data);

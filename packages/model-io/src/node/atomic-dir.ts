@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DigitsError } from '@digits/mnist-data';
-import { fsErrorReason } from '@digits/mnist-data/node';
+import { fsErrorReason, parseAtomicTempName } from '@digits/mnist-data/node';
 import { readStamp, writerAlive, writerStamp } from './process-alive';
 
 /** Inside each temp directory while it is written: who writes it, so a later run can tell it is stale. */
@@ -58,6 +58,26 @@ export async function writeDirectoryAtomic(
     if (cause instanceof DigitsError) throw cause;
     throw new DigitsError('WRITE_FAILED', `cannot write the model directory: ${fsErrorReason(cause)}`, { file: label, cause });
   }
+}
+
+/**
+ * Removes the temp files writeFileAtomic left inside `dir` when its process was killed mid-write
+ * (`history.csv.<pid>.<hex>.tmp`): only regular files, only for a name `isOwned` accepts, only when
+ * that pid is no longer running here. Call it while holding the directory's lock, so no live digits
+ * writer can be mid-write. Without this a resume after `kill -9` would find a "foreign" file.
+ * Returns the paths removed.
+ */
+export async function cleanStaleFileTemps(dir: string, isOwned: (name: string) => boolean): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const done: string[] = [];
+  for (const entry of entries) {
+    const temp = parseAtomicTempName(entry.name);
+    if (!temp || !entry.isFile() || !isOwned(temp.target)) continue;
+    if (writerAlive({ pid: temp.pid, host: writerStamp().host, createdAt: '' })) continue;
+    await rm(join(dir, entry.name), { force: true });
+    done.push(join(dir, entry.name));
+  }
+  return done;
 }
 
 /**

@@ -147,6 +147,25 @@ describe('stale temp directories', () => {
     expect(await readdir(parent)).toEqual(['m']);
   });
 
+  it('temp files a killed writer left inside a model directory (history.csv.<pid>.<hex>.tmp) are removed on the next open; a live writer\'s and foreign ones stay', async () => {
+    const dir = join(work, 'file-temps');
+    await saveModel(model, dir);
+    const dead = deadPid();
+    const stale = `history.csv.${dead}.0a1b2c3d.tmp`;
+    const live = `history.json.${process.ppid}.0a1b2c3d.tmp`;
+    const foreign = `notes.txt.${dead}.0a1b2c3d.tmp`;
+    for (const name of [stale, live, foreign]) await writeFile(join(dir, name), 'partial');
+    // the live writer's and the foreign temp are not ours to remove, so the directory is still refused
+    await expect(ModelDirectory.open(dir, { overwrite: true })).rejects.toMatchObject({ code: 'TARGET_NOT_OURS' });
+    expect((await readdir(dir)).sort()).not.toContain(stale);
+    await rm(join(dir, live));
+    await rm(join(dir, foreign));
+    await writeFile(join(dir, stale), 'partial');
+    const opened = await ModelDirectory.open(dir, { overwrite: true });
+    await opened.close();
+    expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
+  });
+
   it('a kill between the two renames (target moved aside, new one not in place) is undone: the old model comes back', async () => {
     const parent = join(work, 'aside');
     await saveModel(model, join(parent, 'm'));

@@ -4,7 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import { writeFileAtomic } from '@digits/mnist-data/node';
 import { foreignEntries, isOwnedModelFile, MODEL_FILES } from '../owned-files';
-import { cleanStaleTemps } from './atomic-dir';
+import { cleanStaleFileTemps, cleanStaleTemps } from './atomic-dir';
 import { saveToDirectory } from './write-model';
 import { lockTarget, type TargetLock } from './lock';
 import { markDigitsPng } from './png-mark';
@@ -55,6 +55,7 @@ export class ModelDirectory {
     try {
       lock = await lockTarget(absolute, path);
       await cleanStaleTemps(dirname(absolute), isOwnedModelFile);
+      await cleanStaleFileTemps(absolute, isOwnedModelFile);
       const existing = await listing(absolute, path);
       const directory = new ModelDirectory(path, absolute, lock, parents, existing, options);
       directory.check(existing);
