@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { emptyDirImporter } from '../test-utils/empty-importer';
+import { softwareWebGpuSkipReason } from '../test-utils/software-webgpu';
 import { backendNames, selectBackend } from './select';
 import { releaseWebGpuBackend } from './webgpu';
 import { gpuDeviceNodes, nodeSystem } from './webgpu-diagnose';
@@ -9,7 +10,8 @@ import { defaultImporter, probeWebGpu, type WebGpuOptions } from './webgpu-probe
 /** 'auto' order with WebGPU: tfjs-node-gpu, then WebGPU (a usable adapter only), then the CPU paths. */
 process.env.EGL_PLATFORM ??= 'surfaceless';
 const SOFTWARE_GL: WebGpuOptions = { dawnOptions: ['backend=opengles'], featureLevel: 'compatibility' };
-const software = await probeWebGpu(SOFTWARE_GL);
+// probed only when the software-adapter test may run (probing starts Dawn on llvmpipe)
+const software = softwareWebGpuSkipReason() ? undefined : await probeWebGpu(SOFTWARE_GL);
 
 afterEach(() => releaseWebGpuBackend());
 afterAll(async () => {
@@ -61,15 +63,9 @@ describe("selectBackend('auto') with webgpu", () => {
     }
   });
 
-  // Runs wherever Dawn reaches Mesa's software OpenGL ES (Debian: libegl1 libegl-mesa0 libgles2). It was
-  // opt-in after Dawn's GLES path on llvmpipe crashed the worker now and then (a native crash, not an
-  // assertion); 16 runs of this file and two of the whole suite passed in December 2026, so it runs by
-  // default again. DIGITS_TEST_WEBGPU_SOFTWARE=0 turns it off if the crash comes back; a skip says why.
-  const softwareSkip = !software.available
-    ? `no software WebGPU adapter here: ${software.reason}`
-    : process.env.DIGITS_TEST_WEBGPU_SOFTWARE === '0'
-      ? 'turned off by DIGITS_TEST_WEBGPU_SOFTWARE=0'
-      : undefined;
+  // Needs Mesa's software OpenGL ES through Dawn (Debian: libegl1 libegl-mesa0 libgles2), which is
+  // opt-in: see test-utils/software-webgpu.ts. A skip says why, in the test name and on the console.
+  const softwareSkip = softwareWebGpuSkipReason() ?? (software?.available === false ? `no software WebGPU adapter here: ${software.reason}` : undefined);
   if (softwareSkip) console.log(`software-adapter selection test skipped: ${softwareSkip}`);
   it.skipIf(softwareSkip !== undefined)(`passes over a software adapter in auto, and uses it when allowed${softwareSkip ? ` (skipped: ${softwareSkip})` : ''}`, async () => {
     const skipping = await selectBackend('auto', { webgpu: SOFTWARE_GL });

@@ -4,6 +4,7 @@ import { loadMnist } from '@digits/mnist-data/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { emptyDirImporter, importerWithOnly } from '../test-utils/empty-importer';
+import { softwareWebGpuSkipReason } from '../test-utils/software-webgpu';
 import { releaseWebGpuBackend, setupWebGpuBackend } from './webgpu';
 import { WEBGPU_INSTALL_COMMAND, WEBGPU_PACKAGES } from './webgpu-packages';
 import { defaultImporter, probeWebGpu, type WebGpuOptions, type WebGpuProbe } from './webgpu-probe';
@@ -20,7 +21,9 @@ process.env.EGL_PLATFORM ??= 'surfaceless';
 let options: WebGpuOptions = {};
 let probe: WebGpuProbe = await probeWebGpu(options);
 let skipReason = probe.available ? undefined : `hardware: ${probe.reason}`;
-if (!probe.available) {
+const softwareOff = softwareWebGpuSkipReason();
+if (!probe.available && softwareOff) skipReason += `; software OpenGL ES: ${softwareOff}`;
+else if (!probe.available) {
   const software = await probeWebGpu(SOFTWARE_GL);
   if (software.available) [options, probe] = [SOFTWARE_GL, software];
   else skipReason += `; software OpenGL ES: ${software.reason}`;
