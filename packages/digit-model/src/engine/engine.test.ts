@@ -267,18 +267,18 @@ describe('engine inside train()', () => {
 });
 
 describe('engine worker threads', () => {
-  const child = (mode: 'dispose' | 'leak') =>
+  const child = (mode: 'dispose' | 'leak' | 'switch') =>
     spawnSync(process.execPath, ['--import', 'tsx', '--conditions=@digits/source', fileURLToPath(new URL('./test-utils/exit-child.ts', import.meta.url)), mode], {
       encoding: 'utf8',
       timeout: 60_000,
     });
 
-  it.each(['dispose', 'leak'] as const)('never keep the process alive (%s)', (mode) => {
+  it.each(['dispose', 'leak', 'switch'] as const)('never keep the process alive, nor end it too soon (%s)', (mode) => {
     const run = child(mode);
     expect(run.error).toBeUndefined(); // a hanging child would be killed by the timeout
-    expect(run.status).toBe(0);
+    expect(run.status, run.stderr).toBe(0);
     const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { threads: number | string; loss: number };
-    expect(line.threads).toBe(mode === 'leak' ? 2 : 'disposed');
+    expect(line.threads).toBe({ leak: 2, dispose: 'disposed', switch: 'switched to wasm' }[mode]);
     expect(line.loss).toBeGreaterThan(0);
   });
 });

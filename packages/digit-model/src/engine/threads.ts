@@ -125,7 +125,19 @@ export function startWorker(init: WorkerInit): EngineWorker {
     worker.on('exit', () => settle.reject(new Error('engine worker exited')));
     // a worker waiting for commands must not keep the process alive; a starting one must
     void ready.then(() => worker.unref(), () => undefined);
-    return { ready, lastError: () => error, terminate: async () => void (await worker.terminate()) };
+    // terminate() settles on the worker's exit event. A worker told to exit (CMD.exit) may be ending
+    // already, and its unref'd handle then holds nothing: without a timer Node could end the process
+    // first and an awaited release (e.g. selectBackend('wasm') after the engine) would never settle
+    // (exit code 13 in a script). The timer only keeps the loop alive; it is cleared at once.
+    const terminate = async () => {
+      const keepAlive = setTimeout(() => undefined, 10_000);
+      try {
+        await worker.terminate();
+      } finally {
+        clearTimeout(keepAlive);
+      }
+    };
+    return { ready, lastError: () => error, terminate };
   }
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const worker = new Worker(url);

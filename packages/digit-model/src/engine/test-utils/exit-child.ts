@@ -1,7 +1,19 @@
 // Child process for the worker-shutdown test: trains one small epoch on two engine threads, then
 // disposes the session or (argv[2] === 'leak') forgets it. Either way the process must exit alone.
+// argv[2] === 'switch': predicts through the selected engine backend, then selects wasm, whose
+// release of the engine's workers must settle (it once left the top-level await pending: exit 13).
 import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../backends/select';
 import { createMlp } from '../../models';
+import { predictProbabilities } from '../../predict';
+
+if (process.argv[2] === 'switch') {
+  await selectBackend('engine');
+  const probabilities = predictProbabilities(createMlp({ hiddenUnits: [16], seed: 1 }), new Float32Array(4 * 784).fill(0.5));
+  const after = await selectBackend('wasm');
+  console.log(JSON.stringify({ threads: `switched to ${after.name}`, loss: probabilities.reduce((a, b) => a + b, 0) }));
+  process.exit(0);
+}
 import { EngineRuntime } from '../runtime';
 import type { EngineSession } from '../session';
 
