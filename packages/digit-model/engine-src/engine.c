@@ -17,6 +17,15 @@
 
 #define MAXL 8
 
+// acc + a * b. The relaxed build (build.sh, -mrelaxed-simd) fuses it into one f32x4.relaxed_madd
+// (clang 14 only knows the prototype's name for it, `fma`; build.sh rewrites the opcode); that
+// rounds once instead of twice, so the two builds agree to float32 rounding, not bitwise.
+#ifdef __wasm_relaxed_simd__
+#define MADD(a, b, acc) __builtin_wasm_fma_f32x4((a), (b), (acc))
+#else
+#define MADD(a, b, acc) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
+#endif
+
 typedef struct {
   int32_t layers;            // number of Dense layers; the last one is the softmax classifier
   int32_t classes;           // real units of the last layer
@@ -118,7 +127,7 @@ static float log_f(float x) {
       for (; p < end; p++) {                                                                           \
         v128_t a = wasm_f32x4_splat(val[p]);                                                           \
         const float *b = B + idx[p] * ldb;                                                             \
-        for (int q = 0; q < NV; q++) acc[q] = wasm_f32x4_add(acc[q], wasm_f32x4_mul(a, wasm_v128_load(b + 4 * q))); \
+        for (int q = 0; q < NV; q++) acc[q] = MADD(a, wasm_v128_load(b + 4 * q), acc[q]);            \
       }                                                                                                \
       for (int q = 0; q < NV; q++) wasm_v128_store(C + r * ldc + 4 * q, acc[q]);                       \
     }                                                                                                  \

@@ -1,7 +1,10 @@
 import { DigitsError } from '@digits/mnist-data';
 import { ADAM, JOB, MAX_LAYERS, NET } from './layout';
 import { CMD, CTRL, canBlock, startWorker, threadsAvailable, type EngineWorker } from './threads';
-import { ENGINE_WASM_SHARED, ENGINE_WASM_SINGLE } from './wasm-binary';
+import { ENGINE_WASM_SHARED, ENGINE_WASM_SHARED_RELAXED, ENGINE_WASM_SINGLE, ENGINE_WASM_SINGLE_RELAXED } from './wasm-binary';
+
+/** Which build of the engine: plain SIMD128, or SIMD128 plus relaxed-SIMD fused multiply-adds. */
+export type EngineSimd = 'simd128' | 'relaxed';
 
 /** The network as the engine lays it out: real sizes, padded to multiples of 4 floats. */
 export interface EngineShape {
@@ -21,6 +24,8 @@ export interface EngineConfig {
   adam: { learningRate: number; beta1: number; beta2: number; epsilon: number };
   /** An engine for `predict` only: room for float inputs and probabilities, no labels or order. */
   prediction?: boolean;
+  /** The build to run; default: 'relaxed' where this runtime validates relaxed SIMD (see `relaxedSimdAvailable`). */
+  simd?: EngineSimd | undefined;
 }
 
 interface Exports {
@@ -29,22 +34,52 @@ interface Exports {
   pack_weights(net: number): void;
 }
 
-const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
+// A function returning f32x4.relaxed_madd of three zero vectors: valid only where relaxed SIMD is.
+const RELAXED_PROBE = (() => {
+  const zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const body = [0x00, ...zero, ...zero, ...zero, 0xfd, 0x85, 0x02, 0x0b];
+  const code = [0x01, body.length, ...body];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b], // type: () -> v128
+    ...[0x03, 0x02, 0x01, 0x00], // one function of that type
+    ...[0x0a, code.length, ...code],
+  ]);
+})();
 
-function wasmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  const text = atob(shared ? ENGINE_WASM_SHARED : ENGINE_WASM_SINGLE);
+/**
+ * Whether this runtime runs relaxed SIMD (Chrome 114+, Node 22+; Node 20 after
+ * `v8.setFlagsFromString('--experimental-wasm-relaxed-simd')`), asked each time since a flag can
+ * switch it on later.
+ */
+export function relaxedSimdAvailable(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+function wasmBytes(shared: boolean, simd: EngineSimd): Uint8Array<ArrayBuffer> {
+  const relaxed = simd === 'relaxed';
+  const text = atob(shared ? (relaxed ? ENGINE_WASM_SHARED_RELAXED : ENGINE_WASM_SHARED) : relaxed ? ENGINE_WASM_SINGLE_RELAXED : ENGINE_WASM_SINGLE);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
 
-function compile(shared: boolean): Promise<WebAssembly.Module> {
-  let module = compiled.get(shared);
+function compile(shared: boolean, simd: EngineSimd): Promise<WebAssembly.Module> {
+  const key = `${shared}:${simd}`;
+  let module = compiled.get(key);
   if (!module) {
-    module = WebAssembly.compile(wasmBytes(shared));
-    compiled.set(shared, module);
+    module = WebAssembly.compile(wasmBytes(shared, simd));
+    compiled.set(key, module);
   }
   return module;
+}
+
+function chooseSimd(wanted: EngineSimd | undefined): EngineSimd {
+  const available = relaxedSimdAvailable();
+  if (wanted === 'relaxed' && !available) throw new DigitsError('BACKEND_UNAVAILABLE', 'this runtime has no relaxed SIMD');
+  return wanted ?? (available ? 'relaxed' : 'simd128');
 }
 
 async function workersFailed(workers: EngineWorker[], error: unknown): Promise<DigitsError> {
@@ -98,6 +133,7 @@ interface EngineParts {
   classes: number;
   floatImages: number;
   probs: number;
+  simd: EngineSimd;
 }
 
 /**
@@ -125,6 +161,11 @@ export class Engine {
     return this.p.memory.buffer.byteLength;
   }
 
+  /** The build running: relaxed-SIMD FMAs or plain SIMD128. */
+  get simd(): EngineSimd {
+    return this.p.simd;
+  }
+
   /** Whether worker threads can run the shards (shared memory and workers exist here). */
   get hasWorkers(): boolean {
     return this.p.workers.length > 0;
@@ -139,7 +180,7 @@ export class Engine {
 
   static async create(config: EngineConfig): Promise<Engine> {
     const build = Engine.build(config);
-    const module = await compile(build.shared);
+    const module = await compile(build.shared, build.simd);
     const instance = await WebAssembly.instantiate(module, { env: { memory: build.memory } });
     const { engine, workers } = build.finish(module, instance.exports as unknown as Exports);
     try {
@@ -157,7 +198,7 @@ export class Engine {
    */
   static createSync(config: EngineConfig): Engine {
     const build = Engine.build({ ...config, threads: canBlock() ? config.threads : 1 });
-    const module = new WebAssembly.Module(wasmBytes(build.shared));
+    const module = new WebAssembly.Module(wasmBytes(build.shared, build.simd));
     const instance = new WebAssembly.Instance(module, { env: { memory: build.memory } });
     const { engine, workers, ctrl } = build.finish(module, instance.exports as unknown as Exports);
     if (workers.length === 0) return engine;
@@ -186,6 +227,7 @@ export class Engine {
     // not depend on how many threads actually ran (see `parallel`).
     const threads = Math.max(1, Math.min(config.threads, batchSize));
     const shared = threads > 1 && threadsAvailable();
+    const simd = chooseSimd(config.simd);
     const rows = Math.ceil(batchSize / threads);
     const strides = shape.units.map(roundUp4);
     const pitches = strides.map(pitch);
@@ -332,10 +374,11 @@ export class Engine {
         classes,
         floatImages,
         probs,
+        simd,
       });
       return { engine, workers, ctrl };
     };
-    return { shared, memory, finish };
+    return { shared, simd, memory, finish };
   }
 
   private get f32(): Float32Array {
