@@ -248,29 +248,52 @@ static inline uint32_t hash1(uint32_t x) {
   return x;
 }
 
-// ReLU, then dropout with a mask that depends only on (seed, layer, position in the epoch, unit),
-// so that it does not depend on how many threads share the batch.
+// Dropout's keep mask depends only on (seed, layer, position in the epoch, unit), so that it does
+// not depend on how many threads share the batch: lanes k..k+3 of the row at `pos`, all ones where
+// kept.
+static inline uint32_t dropout_row_seed(uint32_t seed, int pos, int l) {
+  return hash1(seed ^ hash1((uint32_t)pos * 0x9e3779b9u + (uint32_t)l * 0x85ebca6bu));
+}
+
+static inline v128_t dropout_keep4(uint32_t rowseed, int k, uint32_t threshold) {
+  v128_t lanes = wasm_i32x4_add(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(k));
+  v128_t h = hash4(wasm_i32x4_add(wasm_i32x4_splat((int32_t)rowseed), wasm_i32x4_mul(lanes, wasm_i32x4_splat((int32_t)0x9e3779b1))));
+  return wasm_i32x4_ge(wasm_u32x4_shr(h, 8), wasm_i32x4_splat((int32_t)threshold));
+}
+
+// ReLU, then dropout (kept units scaled by 1 / (1 - rate)).
 static void relu_dropout(const Job *job, int l, float *Z) {
   const Net *net = job->net;
   int n = net->stride[l], pitch = net->ld[l];
   uint32_t threshold = job->training ? net->drop_threshold[l] : 0;
   v128_t zero = wasm_f32x4_splat(0);
   v128_t scale = wasm_f32x4_splat(net->drop_scale[l]);
-  v128_t lanes = wasm_i32x4_make(0, 1, 2, 3);
   for (int r = 0; r < job->rows; r++) {
     float *z = Z + r * pitch;
     if (!threshold) {
       for (int k = 0; k < n; k += 4) wasm_v128_store(z + k, wasm_f32x4_max(wasm_v128_load(z + k), zero));
       continue;
     }
-    uint32_t rowseed = hash1(job->seed ^ hash1((uint32_t)(job->first + r) * 0x9e3779b9u + (uint32_t)l * 0x85ebca6bu));
-    v128_t base = wasm_i32x4_splat((int32_t)rowseed);
-    v128_t th = wasm_i32x4_splat((int32_t)threshold);
+    uint32_t rowseed = dropout_row_seed(job->seed, job->first + r, l);
     for (int k = 0; k < n; k += 4) {
-      v128_t h = hash4(wasm_i32x4_add(base, wasm_i32x4_mul(wasm_i32x4_add(lanes, wasm_i32x4_splat(k)), wasm_i32x4_splat((int32_t)0x9e3779b1))));
-      v128_t keep = wasm_i32x4_ge(wasm_u32x4_shr(h, 8), th);
       v128_t v = wasm_f32x4_mul(wasm_f32x4_max(wasm_v128_load(z + k), zero), scale);
-      wasm_v128_store(z + k, wasm_v128_and(v, keep));
+      wasm_v128_store(z + k, wasm_v128_and(v, dropout_keep4(rowseed, k, threshold)));
+    }
+  }
+}
+
+// The factors dropout multiplies layer l's outputs by in training (0 or 1 / (1 - rate)), for the
+// rows at positions [first, first + rows) of a batch trained with `seed`: rows x stride[l] floats
+// (pitch stride[l]) into out. So that tests can apply the very mask the engine drew.
+__attribute__((export_name("dropout_factors"))) void dropout_factors(const Net *net, int l, uint32_t seed, int first, int rows, float *out) {
+  int n = net->stride[l];
+  uint32_t threshold = net->drop_threshold[l];
+  v128_t scale = wasm_f32x4_splat(threshold ? net->drop_scale[l] : 1.0f);
+  for (int r = 0; r < rows; r++) {
+    uint32_t rowseed = dropout_row_seed(seed, first + r, l);
+    for (int k = 0; k < n; k += 4) {
+      v128_t keep = threshold ? dropout_keep4(rowseed, k, threshold) : wasm_i32x4_splat(-1);
+      wasm_v128_store(out + r * n + k, wasm_v128_and(scale, keep));
     }
   }
 }

@@ -32,6 +32,7 @@ interface Exports {
   run_job(job: number): void;
   run_adam(adam: number): void;
   pack_weights(net: number): void;
+  dropout_factors(net: number, layer: number, seed: number, first: number, rows: number, out: number): void;
 }
 
 // A function returning f32x4.relaxed_madd of three zero vectors: valid only where relaxed SIMD is.
@@ -134,6 +135,7 @@ interface EngineParts {
   floatImages: number;
   probs: number;
   simd: EngineSimd;
+  factors: number;
 }
 
 /**
@@ -277,6 +279,8 @@ export class Engine {
       jobs.push(job);
       adamJobs.push(lay.take(ADAM.size));
     }
+    // room for one batch's dropout factors of the widest layer (`dropoutFactors`)
+    const factors = lay.take(rows * threads * Math.max(...strides) * 4);
     const images = lay.take(samples * shape.inputSize);
     const labels = config.prediction ? 0 : lay.take(samples);
     const order = config.prediction ? 0 : lay.take(samples * 4);
@@ -375,6 +379,7 @@ export class Engine {
         floatImages,
         probs,
         simd,
+        factors,
       });
       return { engine, workers, ctrl };
     };
@@ -545,6 +550,22 @@ export class Engine {
     }
     const n = this.p.pitches[l]!;
     for (let k = 0; k < realIn; k++) f32.set(values.subarray(k * units, (k + 1) * units), base + k * n);
+  }
+
+  /**
+   * The factors training multiplies layer l's outputs (after ReLU) by: 0 where dropout dropped a
+   * unit, 1 / (1 - rate) where it kept it (1 everywhere without dropout), for positions
+   * [first, first + rows) of a batch trained with `seed` (as `trainBatch` was called): rows x units.
+   * The mask depends on nothing else (not the thread count), so a reference can apply it.
+   */
+  dropoutFactors(l: number, seed: number, first: number, rows: number, units: number): Float32Array {
+    if (rows > this.p.rowsPerThread * this.p.threads) throw new DigitsError('BAD_ARGUMENT', `${rows} rows is more than a batch`);
+    const n = this.p.strides[l]!;
+    this.p.exports.dropout_factors(this.p.net, l, seed, first, rows, this.p.factors);
+    const all = new Float32Array(this.p.memory.buffer, this.p.factors, rows * n);
+    const out = new Float32Array(rows * units);
+    for (let r = 0; r < rows; r++) out.set(all.subarray(r * n, r * n + units), r * units);
+    return out;
   }
 
   /** Rebuilds the packed copies of the kernels after `write`s. */
