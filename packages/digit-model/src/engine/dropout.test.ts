@@ -17,7 +17,7 @@ const BATCH = 32;
 const UNITS = [64, 30, 10];
 const RATES = [0.3, 0.5, 0];
 const SEEDS = [101, 202, 303];
-const ADAM = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+const ADAM = { kind: 'adam' as const, learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -36,7 +36,7 @@ describe('engine dropout', () => {
       batchSize: BATCH,
       samples: split.count,
       threads: 2,
-      adam: ADAM,
+      optimizer: ADAM,
     });
     const losses: number[] = [];
     const masks: Float32Array[][] = [];

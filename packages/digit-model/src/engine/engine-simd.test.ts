@@ -32,7 +32,7 @@ async function trainFour(simd: EngineSimd, threads: number) {
     batchSize: 64,
     samples: split.count,
     threads,
-    adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
     simd,
   });
   try {
@@ -61,7 +61,7 @@ describe('the two SIMD builds', () => {
       batchSize: 8,
       samples: 8,
       threads: 1,
-      adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+      optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
     });
     expect(engine.simd).toBe('relaxed');
     await engine.dispose();

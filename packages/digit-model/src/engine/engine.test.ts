@@ -78,11 +78,14 @@ describe('engine model support', () => {
     if (typeof spec === 'string') return;
     expect(spec.units).toEqual([512, 512, 10]);
     expect(spec.dropout).toEqual([0.2, 0.2, 0]);
-    expect(spec.adam.learningRate).toBeCloseTo(0.001);
+    expect(spec.optimizer).toEqual({ kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
     expect(readMlpSpec(createCnn())).toMatch(/Reshape/);
-    const sgd = createMlp();
-    sgd.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    expect(readMlpSpec(sgd)).toMatch(/not Adam/);
+    const adagrad = createMlp();
+    adagrad.compile({ optimizer: 'adagrad', loss: 'categoricalCrossentropy' });
+    expect(readMlpSpec(adagrad)).toBe('optimizer Adagrad is not Adam, SGD, Momentum or RMSProp');
+    const centered = createMlp();
+    centered.compile({ optimizer: tf.train.rmsprop(0.001, 0.9, 0, 1e-7, true), loss: 'categoricalCrossentropy' });
+    expect(readMlpSpec(centered)).toMatch(/centered/);
   });
 });
 
@@ -163,6 +166,89 @@ describe('engine equivalence with the tfjs cpu backend', () => {
     weights(twice).forEach((w, i) => expect(maxAbsDiff(w, a[i]!)).toBe(0));
     once.dispose();
     twice.dispose();
+  });
+});
+
+describe('engine optimizers', () => {
+  const BATCH = 32;
+  // name, optimizer, the state tfjs keeps per variable (in getWeights order)
+  const OPTIMIZERS: [string, () => tf.Optimizer, string[]][] = [
+    ['SGD', () => tf.train.sgd(0.05), []],
+    ['Momentum', () => tf.train.momentum(0.02, 0.9), ['momentum']],
+    ['Nesterov momentum', () => tf.train.momentum(0.02, 0.9, true), ['momentum']],
+    ['RMSprop (Keras defaults)', () => tf.train.rmsprop(0.001, 0.9, 0, 1e-7), ['rms', 'momentum']],
+    ['RMSprop with momentum', () => tf.train.rmsprop(0.0005, 0.8, 0.5, 1e-6), ['rms', 'momentum']],
+    ['Adam', () => tf.train.adam(0.002, 0.8, 0.99, 1e-6), ['m', 'v']],
+  ];
+
+  const compiled = (optimizer: () => tf.Optimizer) => {
+    const model = createMlp(SMALL);
+    model.compile({ optimizer: optimizer(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    return model;
+  };
+
+  async function tfjsBatches(model: tf.LayersModel, split: Split, from: number, to: number): Promise<number[]> {
+    const losses: number[] = [];
+    for (let start = from; start < to; start += BATCH) {
+      const { x, y } = gatherBatch(split, range(start, start + BATCH));
+      const xs = tf.tensor2d(x, [BATCH, 784]);
+      const ys = tf.tensor2d(y, [BATCH, 10]);
+      losses.push(((await model.trainOnBatch(xs, ys)) as number[])[0]!);
+      tf.dispose([xs, ys]);
+    }
+    return losses;
+  }
+
+  async function engineBatches(model: tf.LayersModel, split: Split, from: number, to: number): Promise<number[]> {
+    const session = begin(model, BATCH);
+    const losses: number[] = [];
+    try {
+      await session.trainEpoch({ ...plan(split, BATCH, 1, losses), order: Uint32Array.from(range(from, to)) });
+      await session.syncToModel();
+    } finally {
+      await session.dispose();
+    }
+    return losses;
+  }
+
+  async function state(model: tf.LayersModel): Promise<{ names: string[]; values: Float32Array[] }> {
+    const weights = await model.optimizer.getWeights();
+    const result = { names: weights.map((w) => w.name), values: weights.map((w) => w.tensor.dataSync() as Float32Array) };
+    weights[0]!.tensor.dispose(); // the iterations scalar is a fresh tensor
+    return result;
+  }
+
+  it.each(OPTIMIZERS)("%s: steps as tfjs' optimizer does, with its state layout, resuming from either trainer", async (_, optimizer, slots) => {
+    const split = takeFirst(data.train, 8 * BATCH);
+    const half = 4 * BATCH;
+    const reference = compiled(optimizer);
+    const engineFirst = compiled(optimizer);
+    const tfjsFirst = compiled(optimizer);
+    expect(typeof readMlpSpec(engineFirst)).toBe('object');
+
+    const expected = await tfjsBatches(reference, split, 0, half);
+    const losses = await engineBatches(engineFirst, split, 0, half);
+    losses.forEach((loss, i) => expect(loss).toBeCloseTo(expected[i]!, 4));
+    const [got, want] = [await state(engineFirst), await state(reference)];
+    const names = (model: tf.LayersModel) => ['iter', ...slots.flatMap((slot) => model.trainableWeights.map((w) => `${w.name}/${slot}`))];
+    expect(got.names).toEqual(names(engineFirst));
+    expect(want.names).toEqual(names(reference));
+    expect(got.values[0]![0]).toBe(4);
+    got.values.forEach((v, i) => expect(maxAbsDiff(v, want.values[i]!)).toBeLessThan(1e-4 * maxAbs(want.values[i]!) + 1e-7));
+
+    // the second half: tfjs resumes the engine's state, the engine resumes tfjs'
+    await tfjsBatches(tfjsFirst, split, 0, half);
+    await tfjsBatches(reference, split, half, 2 * half);
+    await tfjsBatches(engineFirst, split, half, 2 * half);
+    await engineBatches(tfjsFirst, split, half, 2 * half);
+    const final = weights(reference);
+    for (const model of [engineFirst, tfjsFirst]) {
+      weights(model).forEach((w, i) => expect(maxAbsDiff(w, final[i]!)).toBeLessThan(5e-5));
+      expect((await state(model)).values[0]![0]).toBe(8);
+    }
+    // the weights moved well beyond that tolerance
+    expect(maxAbsDiff(final[0]!, weights(createMlp(SMALL))[0]!)).toBeGreaterThan(5e-3);
+    [reference, engineFirst, tfjsFirst].forEach((m) => m.dispose());
   });
 });
 

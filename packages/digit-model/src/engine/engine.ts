@@ -1,5 +1,6 @@
 import { DigitsError } from '@digits/mnist-data';
-import { ADAM, JOB, MAX_LAYERS, NET } from './layout';
+import { JOB, MAX_LAYERS, NET, UPDATE } from './layout';
+import { updateFields, type OptimizerSpec } from './optimizers';
 import { CMD, CTRL, canBlock, startWorker, threadsAvailable, type EngineWorker } from './threads';
 import { ENGINE_WASM_SHARED, ENGINE_WASM_SHARED_RELAXED, ENGINE_WASM_SINGLE, ENGINE_WASM_SINGLE_RELAXED } from './wasm-binary';
 
@@ -21,7 +22,8 @@ export interface EngineConfig {
   samples: number;
   /** Threads wanted; fewer when the platform has no shared memory or workers. */
   threads: number;
-  adam: { learningRate: number; beta1: number; beta2: number; epsilon: number };
+  /** The training step's optimizer; omitted for an engine that only predicts. */
+  optimizer?: OptimizerSpec | undefined;
   /** An engine for `predict` only: room for float inputs and probabilities, no labels or order. */
   prediction?: boolean;
   /** The build to run; default: 'relaxed' where this runtime validates relaxed SIMD (see `relaxedSimdAvailable`). */
@@ -30,7 +32,7 @@ export interface EngineConfig {
 
 interface Exports {
   run_job(job: number): void;
-  run_adam(adam: number): void;
+  run_update(update: number): void;
   pack_weights(net: number): void;
   dropout_factors(net: number, layer: number, seed: number, first: number, rows: number, out: number): void;
 }
@@ -121,7 +123,7 @@ interface EngineParts {
   rowsPerThread: number;
   net: number;
   jobs: number[];
-  adamJobs: number[];
+  updateJobs: number[];
   ctrl: number;
   params: { W: number; b: number; mW: number; mb: number; vW: number; vb: number }[];
   images: number;
@@ -129,8 +131,7 @@ interface EngineParts {
   order: number;
   samples: number;
   pixels: number;
-  beta1: number;
-  beta2: number;
+  optimizer: OptimizerSpec;
   classes: number;
   floatImages: number;
   probs: number;
@@ -139,14 +140,14 @@ interface EngineParts {
 }
 
 /**
- * One engine instance: the wasm memory holding the network, its Adam state, the training split,
+ * One engine instance: the wasm memory holding the network, its optimizer state, the training split,
  * per-thread workspaces and gradients; the worker threads; and the batch loop's two steps
- * (forward/backward on each thread's share of the batch, then Adam on each thread's share of the
+ * (forward/backward on each thread's share of the batch, then the optimizer on each thread's share of the
  * parameters).
  */
 export class Engine {
-  /** Wall milliseconds spent in each step of the batch loop (forward/backward, Adam), this thread's view. */
-  readonly timings = { job: 0, adam: 0, batches: 0 };
+  /** Wall milliseconds spent in each step of the batch loop (forward/backward, optimizer), this thread's view. */
+  readonly timings = { job: 0, update: 0, batches: 0 };
   private step = 0;
   private seq = 0;
   private disposed = false;
@@ -230,6 +231,7 @@ export class Engine {
     const threads = Math.max(1, Math.min(config.threads, batchSize));
     const shared = threads > 1 && threadsAvailable();
     const simd = chooseSimd(config.simd);
+    const optimizer: OptimizerSpec = config.optimizer ?? { kind: 'sgd', learningRate: 0 };
     const rows = Math.ceil(batchSize / threads);
     const strides = shape.units.map(roundUp4);
     const pitches = strides.map(pitch);
@@ -258,7 +260,7 @@ export class Engine {
     });
     const grads = lay.take(gradBytes * threads);
     const jobs: number[] = [];
-    const adamJobs: number[] = [];
+    const updateJobs: number[] = [];
     const jobFields: Record<number, Record<string, number | number[]>> = {};
     for (let t = 0; t < threads; t++) {
       const job = lay.take(JOB.size);
@@ -277,7 +279,7 @@ export class Engine {
         gb: gradOffsets.map((g) => grads + t * gradBytes + g.gb),
       };
       jobs.push(job);
-      adamJobs.push(lay.take(ADAM.size));
+      updateJobs.push(lay.take(UPDATE.size));
     }
     // room for one batch's dropout factors of the widest layer (`dropoutFactors`)
     const factors = lay.take(rows * threads * Math.max(...strides) * 4);
@@ -322,30 +324,31 @@ export class Engine {
         setI(job, JOB.probs, probs);
         setI(job, JOB.pixels, shape.inputSize);
         for (const [name, value] of Object.entries(jobFields[job]!)) setI(job, JOB[name as keyof typeof JOB], value);
-        const adam = adamJobs[t]!;
-        setI(adam, ADAM.net, net);
-        setI(adam, ADAM.threads, threads);
-        setI(adam, ADAM.gW0, gradOffsets.map((g) => grads + g.gW));
-        setI(adam, ADAM.gb0, gradOffsets.map((g) => grads + g.gb));
-        setI(adam, ADAM.grad_stride, gradBytes / 4);
-        setI(adam, ADAM.mW, params.map((p) => p.mW));
-        setI(adam, ADAM.mb, params.map((p) => p.mb));
-        setI(adam, ADAM.vW, params.map((p) => p.vW));
-        setI(adam, ADAM.vb, params.map((p) => p.vb));
-        setI(adam, ADAM.part, t);
-        setI(adam, ADAM.parts, threads);
-        const { learningRate, beta1, beta2, epsilon } = config.adam;
-        f32[(adam + ADAM.lr) / 4] = learningRate;
-        f32[(adam + ADAM.beta1) / 4] = beta1;
-        f32[(adam + ADAM.beta2) / 4] = beta2;
-        f32[(adam + ADAM.eps) / 4] = epsilon;
+        const update = updateJobs[t]!;
+        setI(update, UPDATE.net, net);
+        setI(update, UPDATE.threads, threads);
+        setI(update, UPDATE.gW0, gradOffsets.map((g) => grads + g.gW));
+        setI(update, UPDATE.gb0, gradOffsets.map((g) => grads + g.gb));
+        setI(update, UPDATE.grad_stride, gradBytes / 4);
+        setI(update, UPDATE.mW, params.map((p) => p.mW));
+        setI(update, UPDATE.mb, params.map((p) => p.mb));
+        setI(update, UPDATE.vW, params.map((p) => p.vW));
+        setI(update, UPDATE.vb, params.map((p) => p.vb));
+        setI(update, UPDATE.part, t);
+        setI(update, UPDATE.parts, threads);
+        const fields = updateFields(optimizer);
+        setI(update, UPDATE.kind, fields.kind);
+        setI(update, UPDATE.nesterov, fields.nesterov);
+        for (const key of ['lr', 'beta1', 'beta2', 'eps', 'one_minus_beta1', 'one_minus_beta2'] as const) {
+          f32[(update + UPDATE[key]) / 4] = fields[key];
+        }
       }
 
       const workers: EngineWorker[] = [];
       try {
         for (let t = 1; shared && t < threads; t++) {
           workers.push(
-            startWorker({ module, memory, ctrl, job: jobs[t]!, adam: adamJobs[t]!, workers: threads - 1, spin: SPIN }),
+            startWorker({ module, memory, ctrl, job: jobs[t]!, update: updateJobs[t]!, workers: threads - 1, spin: SPIN }),
           );
         }
       } catch (error) {
@@ -365,7 +368,7 @@ export class Engine {
         rowsPerThread: rows,
         net,
         jobs,
-        adamJobs,
+        updateJobs,
         ctrl,
         params,
         images,
@@ -373,8 +376,7 @@ export class Engine {
         order,
         samples,
         pixels: shape.inputSize,
-        beta1: config.adam.beta1,
-        beta2: config.adam.beta2,
+        optimizer,
         classes,
         floatImages,
         probs,
@@ -413,13 +415,16 @@ export class Engine {
     const result = this.forwardBackward(first, size, seed, 1);
     this.step++;
     const f32 = this.f32;
-    const c1 = 1 - Math.fround(this.p.beta1 ** this.step);
-    const c2 = 1 - Math.fround(this.p.beta2 ** this.step);
-    for (const adam of this.p.adamJobs) {
-      f32[(adam + ADAM.one_minus_acc_beta1) / 4] = c1;
-      f32[(adam + ADAM.one_minus_acc_beta2) / 4] = c2;
+    const { optimizer } = this.p;
+    if (optimizer.kind === 'adam') {
+      const c1 = 1 - Math.fround(optimizer.beta1 ** this.step);
+      const c2 = 1 - Math.fround(optimizer.beta2 ** this.step);
+      for (const update of this.p.updateJobs) {
+        f32[(update + UPDATE.one_minus_acc_beta1) / 4] = c1;
+        f32[(update + UPDATE.one_minus_acc_beta2) / 4] = c2;
+      }
     }
-    this.run(CMD.adam);
+    this.run(CMD.update);
     this.timings.batches++;
     return result;
   }
@@ -494,7 +499,7 @@ export class Engine {
       const mine = workers > 0 ? 1 : this.p.threads;
       for (let t = 0; t < mine; t++) {
         if (cmd === CMD.job) this.p.exports.run_job(this.p.jobs[t]!);
-        else this.p.exports.run_adam(this.p.adamJobs[t]!);
+        else this.p.exports.run_update(this.p.updateJobs[t]!);
       }
     } catch (error) {
       failure = error;
@@ -511,18 +516,18 @@ export class Engine {
         failure ??= new Error(this.p.workers.map((w) => w.lastError()).find((e) => e) ?? 'an engine worker failed');
       }
     }
-    this.timings[cmd === CMD.job ? 'job' : 'adam'] += performance.now() - started;
+    this.timings[cmd === CMD.job ? 'job' : 'update'] += performance.now() - started;
     if (failure !== undefined) {
       throw new DigitsError('BACKEND_UNAVAILABLE', `the engine failed: ${(failure as Error).message ?? String(failure)}`, { cause: failure });
     }
   }
 
-  /** One Adam step from the gradients the last `forwardBackward` left (for profiling). */
-  adamStep(): void {
-    this.run(CMD.adam);
+  /** One optimizer step from the gradients the last `forwardBackward` left (for profiling). */
+  updateStep(): void {
+    this.run(CMD.update);
   }
 
-  /** Adam steps taken so far (tfjs's optimizer `iterations`). */
+  /** Optimizer steps taken so far (tfjs's optimizer `iterations`). */
   get iterations(): number {
     return this.step;
   }
@@ -530,7 +535,10 @@ export class Engine {
     this.step = step;
   }
 
-  /** The real (unpadded) values of layer l's kernel, bias, or their Adam moments. */
+  /**
+   * The real (unpadded) values of layer l's kernel, bias, or their optimizer state: slot 'm' is
+   * the first of `stateSlots(optimizer)` (Adam's m), 'v' the second.
+   */
   read(l: number, what: 'W' | 'b' | 'mW' | 'mb' | 'vW' | 'vb', realIn: number, units: number): Float32Array {
     const f32 = this.f32;
     const base = this.p.params[l]![what] / 4;

@@ -85,7 +85,6 @@ export class InferenceEngine {
       batchSize: CHUNK,
       samples: CHUNK,
       threads,
-      adam: { learningRate: 0, beta1: 0, beta2: 0, epsilon: 0 },
       prediction: true,
     });
     this.cached = { key, engine, weights: [] };

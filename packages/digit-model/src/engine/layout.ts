@@ -60,7 +60,7 @@ export const JOB = offsets([
   ['correct', 1],
 ] as const);
 
-export const ADAM = offsets([
+export const UPDATE = offsets([
   ['net', 1],
   ['threads', 1],
   ['gW0', L],
@@ -72,10 +72,14 @@ export const ADAM = offsets([
   ['vb', L],
   ['part', 1],
   ['parts', 1],
+  ['kind', 1],
+  ['nesterov', 1],
   ['lr', 1],
   ['beta1', 1],
   ['beta2', 1],
   ['eps', 1],
+  ['one_minus_beta1', 1],
+  ['one_minus_beta2', 1],
   ['one_minus_acc_beta1', 1],
   ['one_minus_acc_beta2', 1],
 ] as const);

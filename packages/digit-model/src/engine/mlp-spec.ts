@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { MAX_LAYERS } from './layout';
+import { readOptimizer, type OptimizerSpec } from './optimizers';
 
 /** What the engine runs: Dense layers with ReLU (+ dropout) between them and a softmax classifier. */
 export interface MlpLayers {
@@ -11,25 +12,25 @@ export interface MlpLayers {
   dropout: number[];
 }
 
-/** What the engine trains: the layers, compiled with categorical cross-entropy and Adam. */
+/** What the engine trains: the layers, compiled with categorical cross-entropy and an optimizer it runs. */
 export interface MlpSpec extends MlpLayers {
-  adam: { learningRate: number; beta1: number; beta2: number; epsilon: number };
+  optimizer: OptimizerSpec;
 }
 
 type Config = Record<string, unknown>;
 
 /**
  * Reads the model the engine can train, or says why it cannot: the layers `readMlpLayers` accepts,
- * all trainable and unconstrained, compiled with categorical cross-entropy and Adam.
+ * all trainable and unconstrained, compiled with categorical cross-entropy and Adam, SGD, Momentum
+ * or RMSprop (not centered).
  */
 export function readMlpSpec(model: tf.LayersModel): MlpSpec | string {
   const loss = (model as unknown as { loss?: unknown }).loss;
   if (loss !== 'categoricalCrossentropy' && loss !== 'categorical_crossentropy') {
     return `loss ${JSON.stringify(loss)} is not categorical cross-entropy`;
   }
-  const optimizer = model.optimizer;
-  if (!optimizer || optimizer.getClassName() !== 'Adam') return `optimizer ${optimizer?.getClassName()} is not Adam`;
-  const oc = optimizer.getConfig() as Config;
+  const optimizer = readOptimizer(model.optimizer);
+  if (typeof optimizer === 'string') return optimizer;
   const layers = readMlpLayers(model);
   if (typeof layers === 'string') return layers;
   for (const layer of layers.dense) {
@@ -39,15 +40,7 @@ export function readMlpSpec(model: tf.LayersModel): MlpSpec | string {
       if (config[key] != null) return `Dense layer ${layer.name} has a ${key}`;
     }
   }
-  return {
-    ...layers,
-    adam: {
-      learningRate: oc['learningRate'] as number,
-      beta1: oc['beta1'] as number,
-      beta2: oc['beta2'] as number,
-      epsilon: oc['epsilon'] as number,
-    },
-  };
+  return { ...layers, optimizer };
 }
 
 /**

@@ -4,6 +4,7 @@ import { deriveSeed } from '../seeds';
 import type { EpochPlan, TrainerContext, TrainerSession } from '../trainer';
 import { Engine } from './engine';
 import type { MlpSpec } from './mlp-spec';
+import { stateSlots } from './optimizers';
 import { requestedThreads, type EngineSettings } from './settings';
 
 /** Event-loop yields during an epoch, so that timers and abort signals get through. */
@@ -13,11 +14,15 @@ const YIELD_EVERY_MS = 50;
 const PROBE_BATCHES = 8;
 
 type Slot = 'W' | 'b';
+/** The engine's buffers for the optimizer's state slots, in `stateSlots` order. */
+const ENGINE_SLOT = ['m', 'v'] as const;
 
 /**
- * Trains an epoch at a time in the engine and writes the weights and Adam's state (iterations, m,
- * v) back into the tfjs model on `syncToModel`, so checkpoints, evaluation and saving see exactly
- * what tfjs training would have left there.
+ * Trains an epoch at a time in the engine and writes the weights and the optimizer's state back
+ * into the tfjs model on `syncToModel` (iterations, then tfjs' slots in its order: Adam's m and v,
+ * Momentum's accumulation, RMSprop's rms and momentum), so checkpoints, evaluation and saving
+ * (includeOptimizer too) see exactly what tfjs training would have left there, and either trainer
+ * resumes the other's state.
  */
 export class EngineSession implements TrainerSession {
   private engine: Engine | undefined;
@@ -81,7 +86,7 @@ export class EngineSession implements TrainerSession {
       batchSize: this.context.batchSize,
       samples: plan.labels.length,
       threads: requestedThreads(this.settings),
-      adam: spec.adam,
+      optimizer: spec.optimizer,
     });
     try {
       await this.load(engine);
@@ -116,13 +121,14 @@ export class EngineSession implements TrainerSession {
     engine.iterations = iter ? (await iter.tensor.data())[0]! : 0;
     iter?.tensor.dispose();
     const slots = this.slots();
-    if (moments.length === 2 * slots.length) {
-      slots.forEach(({ layer, slot }, i) => {
-        const m = moments[i]!.tensor.dataSync() as Float32Array;
-        const v = moments[slots.length + i]!.tensor.dataSync() as Float32Array;
-        engine.write(layer, `m${slot}`, m, this.inputs[layer]!, this.spec.units[layer]!);
-        engine.write(layer, `v${slot}`, v, this.inputs[layer]!, this.spec.units[layer]!);
-      });
+    const kinds = stateSlots(this.spec.optimizer);
+    if (kinds.length > 0 && moments.length === kinds.length * slots.length) {
+      kinds.forEach((_, k) =>
+        slots.forEach(({ layer, slot }, i) => {
+          const values = moments[k * slots.length + i]!.tensor.dataSync() as Float32Array;
+          engine.write(layer, `${ENGINE_SLOT[k]!}${slot}`, values, this.inputs[layer]!, this.spec.units[layer]!);
+        }),
+      );
     }
   }
 
@@ -144,12 +150,13 @@ export class EngineSession implements TrainerSession {
     const old = await optimizer.getWeights();
     const slots = this.slots();
     const shape = (layer: number, slot: Slot) => (slot === 'W' ? [inputs[layer]!, spec.units[layer]!] : [spec.units[layer]!]);
-    const moment = (kind: 'm' | 'v') =>
+    const state = stateSlots(spec.optimizer).flatMap((suffix, k) =>
       slots.map(({ layer, slot, name }) => ({
-        name: `${name}/${kind}`,
-        tensor: tf.tensor(engine.read(layer, `${kind}${slot}`, inputs[layer]!, spec.units[layer]!), shape(layer, slot)),
-      }));
-    const fresh = [{ name: 'iter', tensor: tf.scalar(engine.iterations, 'int32') }, ...moment('m'), ...moment('v')];
+        name: `${name}/${suffix}`,
+        tensor: tf.tensor(engine.read(layer, `${ENGINE_SLOT[k]!}${slot}`, inputs[layer]!, spec.units[layer]!), shape(layer, slot)),
+      })),
+    );
+    const fresh = [{ name: 'iter', tensor: tf.scalar(engine.iterations, 'int32') }, ...state];
     try {
       await optimizer.setWeights(fresh);
     } finally {

@@ -8,7 +8,7 @@
 
 /** Int32 slots of the control block. */
 export const CTRL = { seq: 0, cmd: 1, done: 2, error: 3, ready: 4, size: 8 } as const;
-export const CMD = { job: 1, adam: 2, exit: 3 } as const;
+export const CMD = { job: 1, update: 2, exit: 3 } as const;
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -16,7 +16,7 @@ export interface WorkerInit {
   /** Byte offsets of the control block and of this worker's structs. */
   ctrl: number;
   job: number;
-  adam: number;
+  update: number;
   /** How many workers report to the control block. */
   workers: number;
   /** Polls of the sequence number before sleeping on it (short waits are common). */
@@ -44,7 +44,7 @@ function serve(init, report) {
     if (cmd === ${CMD.exit}) break;
     try {
       if (cmd === ${CMD.job}) exports.run_job(init.job);
-      else if (cmd === ${CMD.adam}) exports.run_adam(init.adam);
+      else if (cmd === ${CMD.update}) exports.run_update(init.update);
     } catch (error) {
       Atomics.store(ctrl, ${CTRL.error}, 1);
       report({ error: String((error && error.stack) || error) });
