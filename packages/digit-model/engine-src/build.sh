@@ -37,6 +37,9 @@ for simd in simd128 relaxed; do
     if [ $simd = relaxed ]; then node relax.mjs "$tmp/$kind-$simd.wasm" "$tmp/$kind-$simd.txt"; fi
   done
 done
+# The struct layouts as the compiler sees them, for src/engine/layout.test.ts to check layout.ts.
+printf '#include "engine.c"\nunsigned long struct_sizes[] = { sizeof(Net), sizeof(Job), sizeof(UpdateJob) };\n' > "$tmp/probe.c"
+structs=$(clang --target=wasm32 -msimd128 -I. -Xclang -fdump-record-layouts -fsyntax-only "$tmp/probe.c" | node layouts.mjs)
 # The hash the test recomputes: SHA-256 of `sha256sum` lines for every file here, sorted by name.
 sources=$(find . -maxdepth 1 -type f -printf '%f\n' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
 {
@@ -45,6 +48,8 @@ sources=$(find . -maxdepth 1 -type f -printf '%f\n' | LC_ALL=C sort | xargs sha2
   echo "export const ENGINE_SOURCES_SHA256 = '$sources';"
   echo "/** The compiler that built them. */"
   echo "export const ENGINE_COMPILER = '$found_clang';"
+  echo "/** Byte offsets of the structs' fields and their sizes, as clang lays them out for wasm32. */"
+  echo "export const ENGINE_STRUCTS: Record<string, { size: number; fields: Record<string, number> }> = $structs;"
   echo "/** The engine for threads: imports a shared memory. SIMD128 only. */"
   printf "export const ENGINE_WASM_SHARED =\n  '%s';\n" "$(base64 -w0 "$tmp/shared-simd128.wasm")"
   echo "/** The engine for one thread: imports an ordinary memory. SIMD128 only. */"

@@ -1,6 +1,7 @@
 /**
  * Byte offsets of the structs in engine-src/engine.c (every field is 4 bytes; arrays have MAXL
- * entries). Keep in the same order as the C declarations.
+ * entries), in the order of the C declarations; layout.test.ts checks them against the layout
+ * clang reports (recorded by build.sh).
  */
 export const MAX_LAYERS = 8;
 
