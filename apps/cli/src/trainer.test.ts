@@ -23,7 +23,7 @@ describe('digits train names its trainer', () => {
     const lines = run.stdout.split('\n');
     const trainer = lines.findIndex((line) => line.startsWith('Trainer: '));
     // one line, after the backend and the run's summary, before the first epoch
-    expect(lines[trainer]).toMatch(/^Trainer: tfjs on wasm \(engine: layer \S+ \(Reshape\) is not part of a Dense\/ReLU\/Dropout\/softmax stack\)$/);
+    expect(lines[trainer]).toMatch(/^Trainer: tfjs on wasm \(engine: layer \S+ \(Reshape\) is not part of a Dense\/activation\/Dropout\/softmax stack\)$/);
     expect(trainer).toBeGreaterThan(lines.findIndex((line) => line.startsWith('Backend: engine - ')));
     expect(trainer).toBeLessThan(lines.findIndex((line) => line.startsWith('Epoch 1/1 - ')));
   }, 300_000);

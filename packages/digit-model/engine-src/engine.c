@@ -1,5 +1,6 @@
-// The digits CPU engine: training kernels for an MLP of Dense/ReLU/Dropout layers with a softmax
-// classifier, categorical cross-entropy and Adam, SGD, Momentum or RMSprop, as WebAssembly SIMD128.
+// The digits CPU engine: training kernels for an MLP of Dense layers (ReLU, sigmoid, tanh or
+// linear, each optionally followed by Dropout) with a softmax classifier, categorical
+// cross-entropy and Adam, SGD, Momentum or RMSprop, as WebAssembly SIMD128.
 //
 // Every matrix product is one kernel, `spmm`: C = A x B where A's rows are sparse lists of
 // (index, value). Inputs are mostly zero (81% of MNIST pixels; about half of the hidden units after
@@ -39,7 +40,11 @@ typedef struct {
   float *b[MAXL];            // stride[l]
   float *Wp[MAXL];           // W[l] packed in panels of 32 columns (see `panel`), for the products
   float *WTp[MAXL];          // W[l]^T (stride[l] x in_dim[l]) packed the same way (kept for l >= 1)
+  int32_t activation[MAXL];  // ACT_* of hidden layer l (the last layer is the softmax)
+  int32_t units[MAXL];       // real units of layer l (columns from there to stride[l] are padding)
 } Net;
+
+enum { ACT_RELU = 0, ACT_LINEAR = 1, ACT_SIGMOID = 2, ACT_TANH = 3 };
 
 typedef struct {
   const Net *net;
@@ -304,6 +309,44 @@ __attribute__((export_name("dropout_factors"))) void dropout_factors(const Net *
   }
 }
 
+static inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
+// Near 0 its Taylor series (to x^9: relative error < 1e-8 below 0.25, where 1 - 2 / (e^2x + 1)
+// would lose the low bits); beyond, that formula, with exact limits at both ends.
+static inline float tanh_f(float x) {
+  if (x > -0.25f && x < 0.25f) {
+    float x2 = x * x;
+    return x * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 + x2 * (62.0f / 2835)))));
+  }
+  return 1.0f - 2.0f / (exp_f(2.0f * x) + 1.0f);
+}
+
+// Layer l's activation, then dropout. ReLU keeps its own loop (most networks; padding stays 0
+// by itself); the others are computed per element and padding is set back to 0 (sigmoid(0) is not).
+static void activate_dropout(const Job *job, int l, float *Z) {
+  const Net *net = job->net;
+  int act = net->activation[l];
+  if (act == ACT_RELU) {
+    relu_dropout(job, l, Z);
+    return;
+  }
+  int n = net->stride[l], pitch = net->ld[l], units = net->units[l];
+  uint32_t threshold = job->training ? net->drop_threshold[l] : 0;
+  v128_t scale = wasm_f32x4_splat(net->drop_scale[l]);
+  for (int r = 0; r < job->rows; r++) {
+    float *z = Z + r * pitch;
+    for (int k = 0; k < n; k++) {
+      float x = z[k];
+      z[k] = k >= units ? 0.0f : act == ACT_SIGMOID ? sigmoid_f(x) : act == ACT_TANH ? tanh_f(x) : x;
+    }
+    if (!threshold) continue;
+    uint32_t rowseed = dropout_row_seed(job->seed, job->first + r, l);
+    for (int k = 0; k < n; k += 4) {
+      v128_t v = wasm_f32x4_mul(wasm_v128_load(z + k), scale);
+      wasm_v128_store(z + k, wasm_v128_and(v, dropout_keep4(rowseed, k, threshold)));
+    }
+  }
+}
+
 // Softmax over the classes, the cross-entropy of the labels (Keras clips probabilities to
 // [1e-7, 1 - 1e-7]), and delta = (p - onehot) / batch, zero where the clip cuts the gradient.
 static void softmax_xent(Job *job, int l) {
@@ -352,7 +395,7 @@ static void forward(Job *job) {
   for (int l = 0; l < L; l++) {
     if (l > 0) dense_to_csr(job->rows, net->stride[l - 1], job->act[l - 1], net->ld[l - 1], job->csr_ptr[l], job->csr_idx[l], job->csr_val[l]);
     spmm_packed(job->rows, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], net->Wp[l], net->in_dim[l], job->act[l], net->ld[l], net->stride[l], net->b[l]);
-    if (l < L - 1) relu_dropout(job, l, job->act[l]);
+    if (l < L - 1) activate_dropout(job, l, job->act[l]);
   }
   softmax_xent(job, L - 1);
 }
@@ -375,7 +418,7 @@ static void backward(Job *job) {
     csr_transpose(rows, in, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], job->t_ptr, job->t_idx, job->t_val, job->t_count);
     spmm(in, job->t_ptr, job->t_idx, job->t_val, D, pitch, job->gW[l], pitch, n, 0);
     if (l == 0) break;
-    // delta of the layer below: (delta x W^T) where that layer's output was positive, times the dropout scale
+    // delta of the layer below: (delta x W^T) times that layer's activation derivative and dropout factor
     int m = net->stride[l - 1], mpitch = net->ld[l - 1];
     dense_to_csr(rows, n, D, pitch, job->t_ptr, job->t_idx, job->t_val);
     float *Dn = job->delta[l - 1];
@@ -383,10 +426,33 @@ static void backward(Job *job) {
     const float *A = job->act[l - 1];
     v128_t scale = wasm_f32x4_splat(net->drop_scale[l - 1]);
     v128_t zero = wasm_f32x4_splat(0);
+    int act = net->activation[l - 1];
+    if (act == ACT_RELU) {
+      // positive output: kept by dropout and above zero
+      for (int r = 0; r < rows; r++) {
+        for (int k = r * mpitch; k < r * mpitch + m; k += 4) {
+          v128_t live = wasm_f32x4_gt(wasm_v128_load(A + k), zero);
+          wasm_v128_store(Dn + k, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(Dn + k), scale), live));
+        }
+      }
+      continue;
+    }
+    // the others' derivatives from their output y (the stored output divided by the dropout
+    // scale), and dropout's mask drawn again (an output may be 0 without being dropped)
+    uint32_t threshold = net->drop_threshold[l - 1];
+    v128_t unscale = wasm_f32x4_splat(threshold ? 1.0f / net->drop_scale[l - 1] : 1.0f);
+    v128_t one = wasm_f32x4_splat(1.0f);
     for (int r = 0; r < rows; r++) {
-      for (int k = r * mpitch; k < r * mpitch + m; k += 4) {
-        v128_t live = wasm_f32x4_gt(wasm_v128_load(A + k), zero);
-        wasm_v128_store(Dn + k, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(Dn + k), scale), live));
+      uint32_t rowseed = dropout_row_seed(job->seed, job->first + r, l - 1);
+      for (int k = 0; k < m; k += 4) {
+        float *dn = Dn + r * mpitch + k;
+        v128_t y = wasm_f32x4_mul(wasm_v128_load(A + r * mpitch + k), unscale);
+        v128_t deriv = act == ACT_SIGMOID ? wasm_f32x4_mul(y, wasm_f32x4_sub(one, y))
+                     : act == ACT_TANH    ? wasm_f32x4_sub(one, wasm_f32x4_mul(y, y))
+                                          : one;
+        v128_t d = wasm_f32x4_mul(wasm_v128_load(dn), deriv);
+        if (threshold) d = wasm_v128_and(wasm_f32x4_mul(d, scale), dropout_keep4(rowseed, k, threshold));
+        wasm_v128_store(dn, d);
       }
     }
   }

@@ -25,7 +25,7 @@ export interface History {
   trainer: string;
   /**
    * When tfjs trained although trainers are registered: why each declined, `name: reason`,
-   * '; '-separated (e.g. 'engine: layer conv2d_1 (Conv2D) is not part of a Dense/ReLU/Dropout/softmax stack').
+   * '; '-separated (e.g. 'engine: layer conv2d_1 (Conv2D) is not part of a Dense/activation/Dropout/softmax stack').
    */
   trainerReason?: string;
   /** Why training ended before `epochs`, if it did. */

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { takeFirst, type Split } from '@digits/mnist-data';
 import { loadIdxDirectory } from '@digits/mnist-data/node';
-import { Engine, relaxedSimdAvailable, type EngineSimd } from './engine';
+import { Engine, relaxedSimdAvailable, type EngineActivation, type EngineSimd } from './engine';
 
 // Node 20 has relaxed SIMD behind a flag (Node 22+ and Chrome 114+ by default); this test file
 // runs in its own process, so switching it on here changes nothing for the other tests.
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 // 30 and 10 units: padded widths and partial panels, so every kernel tail runs
-const SHAPE = { inputSize: 784, units: [64, 30, 10], dropout: [0.25, 0, 0] };
+const SHAPE = { inputSize: 784, units: [64, 30, 10], dropout: [0.25, 0.1, 0], activations: ['relu', 'sigmoid', 'linear'] as EngineActivation[] };
 
 function seeded(seed: number) {
   let s = seed >>> 0;

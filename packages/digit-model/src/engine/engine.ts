@@ -7,11 +7,19 @@ import { ENGINE_WASM_SHARED, ENGINE_WASM_SHARED_RELAXED, ENGINE_WASM_SINGLE, ENG
 /** Which build of the engine: plain SIMD128, or SIMD128 plus relaxed-SIMD fused multiply-adds. */
 export type EngineSimd = 'simd128' | 'relaxed';
 
+/** The activations of hidden layers the engine computes (the last layer is always the softmax). */
+export type EngineActivation = 'relu' | 'linear' | 'sigmoid' | 'tanh';
+/** The C side's ACT_* codes (engine-src/engine.c). */
+const ACTIVATION_CODE: Record<EngineActivation, number> = { relu: 0, linear: 1, sigmoid: 2, tanh: 3 };
+
 /** The network as the engine lays it out: real sizes, padded to multiples of 4 floats. */
 export interface EngineShape {
   inputSize: number;
   units: number[];
+  /** Dropout rate after each layer's activation (0: none; the last entry, the classifier's, is 0). */
   dropout: number[];
+  /** Each hidden layer's activation (the last entry, the classifier's, is ignored: softmax). */
+  activations: EngineActivation[];
 }
 
 export interface EngineConfig {
@@ -225,6 +233,9 @@ export class Engine {
     const { shape, batchSize, samples } = config;
     const L = shape.units.length;
     if (L > MAX_LAYERS) throw new DigitsError('BAD_ARGUMENT', `the engine trains at most ${MAX_LAYERS} Dense layers`);
+    if (shape.activations.length !== L || shape.dropout.length !== L) {
+      throw new DigitsError('BAD_ARGUMENT', `the engine needs an activation and a dropout rate for each of the ${L} layers`);
+    }
     // Each batch is split into `threads` shards with their own gradients, summed in a fixed order,
     // whether worker threads run them or this thread runs them one after another: the results do
     // not depend on how many threads actually ran (see `parallel`).
@@ -305,6 +316,8 @@ export class Engine {
       setI(net, NET.in_dim, inDims);
       setI(net, NET.stride, strides);
       setI(net, NET.ld, pitches);
+      setI(net, NET.units, shape.units);
+      setI(net, NET.activation, shape.units.map((_, l) => (l < L - 1 ? ACTIVATION_CODE[shape.activations[l]!] : 0)));
       setI(
         net,
         NET.drop_threshold,

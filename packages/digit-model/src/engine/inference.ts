@@ -77,11 +77,11 @@ export class InferenceEngine {
 
   private engineFor(layers: MlpLayers): Engine {
     const threads = requestedThreads(this.settings);
-    const key = `${layers.inputSize}:${layers.units.join(',')}:${threads}`;
+    const key = `${layers.inputSize}:${layers.units.join(',')}:${layers.activations.join(',')}:${threads}`;
     if (this.cached?.key === key) return this.cached.engine;
     void this.dispose();
     const engine = Engine.createSync({
-      shape: { inputSize: layers.inputSize, units: layers.units, dropout: layers.units.map(() => 0) },
+      shape: { inputSize: layers.inputSize, units: layers.units, dropout: layers.units.map(() => 0), activations: layers.activations },
       batchSize: CHUNK,
       samples: CHUNK,
       threads,

@@ -31,6 +31,8 @@ export const NET = offsets([
   ['b', L],
   ['Wp', L],
   ['WTp', L],
+  ['activation', L],
+  ['units', L],
 ] as const);
 
 export const JOB = offsets([

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { EngineActivation } from './engine';
 import { MAX_LAYERS } from './layout';
 import { readOptimizer, type OptimizerSpec } from './optimizers';
 
@@ -10,6 +11,8 @@ export interface MlpLayers {
   units: number[];
   /** Dropout rate after each hidden Dense layer (0 for none; the last entry, the classifier's, is 0). */
   dropout: number[];
+  /** Each hidden Dense layer's activation (the last entry, the classifier's, is 'linear': softmax follows). */
+  activations: EngineActivation[];
 }
 
 /** What the engine trains: the layers, compiled with categorical cross-entropy and an optimizer it runs. */
@@ -45,8 +48,9 @@ export function readMlpSpec(model: tf.LayersModel): MlpSpec | string {
 
 /**
  * Reads the layers the engine can run, or says why it cannot: a Sequential stack of
- * Dense -> ReLU (Dense activation, Activation or ReLU layer) -> optional Dropout on one flat input,
- * ending in a Dense with softmax; float32 weights with biases.
+ * Dense -> activation (relu, sigmoid, tanh or linear: the Dense's own, or an Activation or ReLU
+ * layer after a linear Dense) -> optional Dropout on one flat input, ending in a Dense with softmax;
+ * float32 weights with biases.
  */
 export function readMlpLayers(model: tf.LayersModel): MlpLayers | string {
   const inputShape = model.inputs[0]?.shape;
@@ -56,44 +60,59 @@ export function readMlpLayers(model: tf.LayersModel): MlpLayers | string {
   const dense: tf.layers.Layer[] = [];
   const units: number[] = [];
   const dropout: number[] = [];
-  // states: 'dense' (expecting a Dense), 'act' (after a linear hidden Dense), 'drop' (after ReLU), 'done'
-  let state: 'dense' | 'act' | 'drop' | 'softmax' | 'done' = 'dense';
+  const activations: EngineActivation[] = [];
+  const last = () => dense.length - 1;
+  // states: 'dense' (expecting the first Dense), 'act' (after a linear Dense: an activation layer,
+  // Dropout or the next Dense may follow), 'drop' (after the activation: Dropout or the next Dense),
+  // 'done' (after the softmax)
+  let state: 'dense' | 'act' | 'drop' | 'done' = 'dense';
   for (const layer of model.layers) {
     const name = layer.getClassName();
     const config = layer.getConfig() as Config;
     if (name === 'InputLayer') continue;
     if (state === 'done') return `layer ${layer.name} (${name}) follows the softmax`;
     if (name === 'Dense') {
-      if (state === 'act') return `Dense layer ${dense[dense.length - 1]!.name} has no ReLU after it`;
       const reason = denseProblem(layer, config);
       if (reason) return reason;
       dense.push(layer);
       units.push(config['units'] as number);
       dropout.push(0);
+      activations.push('linear');
       const activation = config['activation'];
-      state = activation === 'relu' ? 'drop' : activation === 'softmax' ? 'done' : activation === 'linear' ? 'act' : 'dense';
-      if (state === 'dense') return `Dense layer ${layer.name} has activation ${String(activation)}`;
+      if (activation === 'softmax') state = 'done';
+      else if (activation === 'linear') state = 'act';
+      else if (isHiddenActivation(activation)) {
+        activations[last()] = activation;
+        state = 'drop';
+      } else return `Dense layer ${layer.name} has activation ${String(activation)}`;
       continue;
     }
     const activation =
       name === 'Activation' ? config['activation'] : name === 'ReLU' && config['maxValue'] == null ? 'relu' : name === 'Softmax' ? 'softmax' : undefined;
-    if (activation !== undefined && state === 'act') {
-      if (activation === 'relu') state = 'drop';
-      else if (activation === 'softmax') state = 'done';
-      else return `layer ${layer.name} has activation ${String(activation)}`;
+    if (activation !== undefined && state === 'act' && dropout[last()] === 0) {
+      if (activation === 'softmax') state = 'done';
+      else if (isHiddenActivation(activation)) {
+        activations[last()] = activation;
+        if (activation !== 'linear') state = 'drop';
+      } else return `layer ${layer.name} has activation ${String(activation)}`;
       continue;
     }
-    if (name === 'Dropout' && state === 'drop' && dropout[dropout.length - 1] === 0 && config['noiseShape'] == null) {
+    if (name === 'Dropout' && (state === 'act' || state === 'drop') && dropout[last()] === 0 && config['noiseShape'] == null) {
       const rate = config['rate'] as number;
       if (!(rate >= 0 && rate < 1)) return `Dropout layer ${layer.name} has rate ${rate}`;
-      dropout[dropout.length - 1] = rate;
+      dropout[last()] = rate;
+      state = 'drop';
       continue;
     }
-    return `layer ${layer.name} (${name}) is not part of a Dense/ReLU/Dropout/softmax stack`;
+    return `layer ${layer.name} (${name}) is not part of a Dense/activation/Dropout/softmax stack`;
   }
   if (state !== 'done') return 'the model does not end in a Dense layer with softmax';
   if (dense.length > MAX_LAYERS) return `more than ${MAX_LAYERS} Dense layers`;
-  return { inputSize: inputShape[1], dense, units, dropout };
+  return { inputSize: inputShape[1], dense, units, dropout, activations };
+}
+
+function isHiddenActivation(activation: unknown): activation is EngineActivation {
+  return activation === 'relu' || activation === 'linear' || activation === 'sigmoid' || activation === 'tanh';
 }
 
 function denseProblem(layer: tf.layers.Layer, config: Config): string | undefined {

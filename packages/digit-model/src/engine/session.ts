@@ -82,7 +82,7 @@ export class EngineSession implements TrainerSession {
       throw new DigitsError('MODEL_SHAPE_MISMATCH', `the model takes ${spec.inputSize} inputs, the data has ${plan.pixels} pixels`);
     }
     const engine = await Engine.create({
-      shape: { inputSize: spec.inputSize, units: spec.units, dropout: spec.dropout },
+      shape: { inputSize: spec.inputSize, units: spec.units, dropout: spec.dropout, activations: spec.activations },
       batchSize: this.context.batchSize,
       samples: plan.labels.length,
       threads: requestedThreads(this.settings),
