@@ -3,6 +3,7 @@ import type { Split } from '@digits/mnist-data';
 import { assertLayersModel, DigitsError, augment, gatherBatch, shuffledIndices, splitValidation, type AugmentOptions as SplitAugmentOptions } from '@digits/mnist-data';
 import { sampleSize } from './batches';
 import { assertModelFits } from './fit';
+import { hasSparseLabels } from './losses';
 import { compileModel } from './models';
 import { evaluate } from './predict';
 import { deriveSeed } from './seeds';
@@ -146,6 +147,7 @@ async function trainEpochWithTfjs(
   plan: EpochPlan,
 ): Promise<{ loss: number; acc: number }> {
   const n = plan.order.length;
+  const sparse = hasSparseLabels(model);
   let lossSum = 0;
   let accSum = 0;
   let lastYield = performance.now();
@@ -153,7 +155,7 @@ async function trainEpochWithTfjs(
     const { x, y, labels } = gatherBatch(split, plan.order.subarray(start, start + plan.batchSize));
     const size = labels.length;
     const xs = tf.tensor2d(x, [size, plan.pixels]);
-    const ys = tf.tensor2d(y, [size, y.length / size]);
+    const ys = sparse ? tf.tensor2d(Float32Array.from(labels), [size, 1]) : tf.tensor2d(y, [size, y.length / size]);
     let values: number | number[];
     try {
       values = await model.trainOnBatch(xs, ys);

@@ -240,18 +240,35 @@ describe('engine optimizers', () => {
     ['Adam', () => tf.train.adam(0.002, 0.8, 0.99, 1e-6), ['m', 'v']],
   ];
 
-  const compiled = (optimizer: () => tf.Optimizer) => {
+  const compiled = (optimizer: () => tf.Optimizer, loss = 'categoricalCrossentropy') => {
     const model = createMlp(SMALL);
-    model.compile({ optimizer: optimizer(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    model.compile({ optimizer: optimizer(), loss, metrics: ['accuracy'] });
     return model;
   };
 
-  async function tfjsBatches(model: tf.LayersModel, split: Split, from: number, to: number): Promise<number[]> {
+  it('sparse categorical cross-entropy: trains as tfjs does with class-index targets, in and out of train()', async () => {
+    const split = takeFirst(data.train, 4 * BATCH);
+    const reference = compiled(() => tf.train.sgd(0.1), 'sparseCategoricalCrossentropy');
+    const model = compiled(() => tf.train.sgd(0.1), 'sparseCategoricalCrossentropy');
+    const expected = await tfjsBatches(reference, split, 0, split.count, true);
+    const losses = await engineBatches(model, split, 0, split.count);
+    losses.forEach((loss, i) => expect(loss).toBeCloseTo(expected[i]!, 4));
+    const want = weights(reference);
+    weights(model).forEach((w, i) => expect(maxAbsDiff(w, want[i]!)).toBeLessThan(2e-5));
+    // train() on tfjs (no engine registered) gives tfjs the class indices
+    const history = await train(reference, split, { epochs: 2, batchSize: BATCH, validationSplit: 0 });
+    expect(history.trainer).toBe('tfjs');
+    expect(history.epochs[1]!.loss).toBeLessThan(history.epochs[0]!.loss);
+    expect(history.epochs[0]!.loss).toBeLessThan(expected[0]!);
+    [reference, model].forEach((m) => m.dispose());
+  });
+
+  async function tfjsBatches(model: tf.LayersModel, split: Split, from: number, to: number, sparse = false): Promise<number[]> {
     const losses: number[] = [];
     for (let start = from; start < to; start += BATCH) {
-      const { x, y } = gatherBatch(split, range(start, start + BATCH));
+      const { x, y, labels } = gatherBatch(split, range(start, start + BATCH));
       const xs = tf.tensor2d(x, [BATCH, 784]);
-      const ys = tf.tensor2d(y, [BATCH, 10]);
+      const ys = sparse ? tf.tensor2d(Float32Array.from(labels), [BATCH, 1]) : tf.tensor2d(y, [BATCH, 10]);
       losses.push(((await model.trainOnBatch(xs, ys)) as number[])[0]!);
       tf.dispose([xs, ys]);
     }

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { EngineActivation } from './engine';
+import { hasCategoricalCrossentropy } from '../losses';
 import { MAX_LAYERS } from './layout';
 import { readOptimizer, type OptimizerSpec } from './optimizers';
 
@@ -24,13 +25,12 @@ type Config = Record<string, unknown>;
 
 /**
  * Reads the model the engine can train, or says why it cannot: the layers `readMlpLayers` accepts,
- * all trainable and unconstrained, compiled with categorical cross-entropy and Adam, SGD, Momentum
+ * all trainable and unconstrained, compiled with categorical cross-entropy (one-hot or sparse) and Adam, SGD, Momentum
  * or RMSprop (not centered).
  */
 export function readMlpSpec(model: tf.LayersModel): MlpSpec | string {
-  const loss = (model as unknown as { loss?: unknown }).loss;
-  if (loss !== 'categoricalCrossentropy' && loss !== 'categorical_crossentropy') {
-    return `loss ${JSON.stringify(loss)} is not categorical cross-entropy`;
+  if (!hasCategoricalCrossentropy(model)) {
+    return `loss ${JSON.stringify((model as unknown as { loss?: unknown }).loss)} is not categorical cross-entropy (one-hot or sparse)`;
   }
   const optimizer = readOptimizer(model.optimizer);
   if (typeof optimizer === 'string') return optimizer;
