@@ -344,12 +344,30 @@ describe('engine training', () => {
     expect(maxAbsDiff(a.w[0]!, c.w[0]!)).toBeGreaterThan(0);
   });
 
-  it('gives the same result whether the shards run on worker threads or one after another', async () => {
+  const sigmoidTanhRmsprop = () => {
+    const init = (seed: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed }) });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [784], units: 48, activation: 'sigmoid', ...init(1) }),
+        tf.layers.dropout({ rate: 0.3 }),
+        tf.layers.dense({ units: 30, activation: 'tanh', ...init(2) }),
+        tf.layers.dropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 10, activation: 'softmax', ...init(3) }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.rmsprop(0.001, 0.9, 0.5, 1e-7), loss: 'categoricalCrossentropy' });
+    return model;
+  };
+
+  it.each([
+    ['ReLU, Adam', () => createMlp({ hiddenUnits: [64, 64], seed: 3 })],
+    ['sigmoid/tanh, RMSprop with momentum', sigmoidTanhRmsprop],
+  ])('gives the same result whether the shards run on worker threads or one after another (%s, dropout)', async (_, make) => {
     const split = takeFirst(data.train, 1024);
     const run = async (settings: { threads: number; adaptive: boolean }) => {
       runtime.configure(settings);
       try {
-        const model = createMlp({ hiddenUnits: [64, 64], seed: 3 });
+        const model = make();
         const losses = await engineTrain(model, split, 32, 9, 1);
         const w = weights(model);
         model.dispose();
@@ -383,8 +401,14 @@ describe('engine training', () => {
     model.dispose();
   });
 
-  it('leaves no tensors behind across epochs and syncs', async () => {
+  it.each([
+    ['Adam', () => tf.train.adam(0.001)],
+    ['SGD', () => tf.train.sgd(0.01)],
+    ['Momentum', () => tf.train.momentum(0.01, 0.9)],
+    ['RMSprop', () => tf.train.rmsprop(0.001)],
+  ])('leaves no tensors behind across epochs and syncs (%s)', async (_, optimizer) => {
     const model = createMlp({ hiddenUnits: [16, 16], seed: 2 });
+    model.compile({ optimizer: optimizer(), loss: 'categoricalCrossentropy' });
     const split = takeFirst(data.train, 256);
     await engineTrain(model, split, 64); // creates the optimizer's moment variables once
     const before = tf.memory().numTensors;
