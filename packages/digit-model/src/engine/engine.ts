@@ -1,5 +1,6 @@
 import { DigitsError } from '@digits/mnist-data';
 import { JOB, MAX_LAYERS, NET, UPDATE } from './layout';
+import { PAGE, planMemory } from './memory-plan';
 import { updateFields, type OptimizerSpec } from './optimizers';
 import { CMD, CTRL, canBlock, startWorker, threadsAvailable, type EngineWorker } from './threads';
 import { ENGINE_WASM_SHARED, ENGINE_WASM_SHARED_RELAXED, ENGINE_WASM_SINGLE, ENGINE_WASM_SINGLE_RELAXED } from './wasm-binary';
@@ -101,24 +102,10 @@ async function workersFailed(workers: EngineWorker[], error: unknown): Promise<D
 /** How long `createSync` waits for worker threads to start. */
 const WORKER_START_MS = 10_000;
 
-const PAGE = 65536;
 // Polls before sleeping in Atomics.wait: long enough for a sibling finishing its share, short
 // enough not to steal a busy machine's cores.
 const SPIN = 2000;
 
-/** A bump allocator over byte offsets; everything is allocated up front, once. */
-class Layout {
-  size = PAGE; // the first page stays unused (null pointers)
-  take(bytes: number, align = 64): number {
-    const at = Math.ceil(this.size / align) * align;
-    this.size = at + bytes;
-    return at;
-  }
-}
-
-const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
-/** Row pitch for a row of n floats: padded by a cache line when rows would alias in the cache sets. */
-const pitch = (n: number) => ((n * 4) % 256 === 0 ? n + 16 : n);
 
 interface EngineParts {
   exports: Exports;
@@ -243,65 +230,13 @@ export class Engine {
     const shared = threads > 1 && threadsAvailable();
     const simd = chooseSimd(config.simd);
     const optimizer: OptimizerSpec = config.optimizer ?? { kind: 'sgd', learningRate: 0 };
-    const rows = Math.ceil(batchSize / threads);
-    const strides = shape.units.map(roundUp4);
-    const pitches = strides.map(pitch);
-    const inDims = strides.map((_, l) => (l === 0 ? shape.inputSize : strides[l - 1]!));
-    const maxIn = Math.max(...inDims);
-    const maxWidth = Math.max(maxIn, ...strides);
-
-    const lay = new Layout();
-    const net = lay.take(NET.size);
-    const ctrl = lay.take(CTRL.size * 4);
-    const params = pitches.map((n, l) => {
-      const w = inDims[l]! * n * 4;
-      return { W: lay.take(w), b: lay.take(n * 4), mW: lay.take(w), mb: lay.take(n * 4), vW: lay.take(w), vb: lay.take(n * 4) };
-    });
-    // the products read W and W^T packed in panels of 32 columns
-    const Wp = strides.map((n, l) => lay.take(inDims[l]! * n * 4));
-    const WTp = strides.map((n, l) => (l > 0 ? lay.take(inDims[l]! * n * 4) : 0));
-    // gradients: one block per thread, same internal offsets
-    const gradOffsets: { gW: number; gb: number }[] = [];
-    let gradBytes = 0;
-    pitches.forEach((n, l) => {
-      const gW = gradBytes;
-      gradBytes += Math.ceil((inDims[l]! * n * 4) / 64) * 64;
-      gradOffsets.push({ gW, gb: gradBytes });
-      gradBytes += Math.ceil((n * 4) / 64) * 64;
-    });
-    const grads = lay.take(gradBytes * threads);
-    const jobs: number[] = [];
-    const updateJobs: number[] = [];
-    const jobFields: Record<number, Record<string, number | number[]>> = {};
-    for (let t = 0; t < threads; t++) {
-      const job = lay.take(JOB.size);
-      const f = (bytes: number) => lay.take(bytes);
-      jobFields[job] = {
-        act: pitches.map((n) => f(rows * n * 4)),
-        delta: pitches.map((n) => f(rows * n * 4)),
-        csr_ptr: strides.map(() => f((rows + 1) * 4)),
-        csr_idx: inDims.map((k) => f(rows * k * 4)),
-        csr_val: inDims.map((k) => f(rows * k * 4)),
-        t_ptr: f((Math.max(maxIn, rows) + 1) * 4),
-        t_idx: f(rows * maxWidth * 4),
-        t_val: f(rows * maxWidth * 4),
-        t_count: f((maxIn + 1) * 4),
-        gW: gradOffsets.map((g) => grads + t * gradBytes + g.gW),
-        gb: gradOffsets.map((g) => grads + t * gradBytes + g.gb),
-      };
-      jobs.push(job);
-      updateJobs.push(lay.take(UPDATE.size));
-    }
-    // room for one batch's dropout factors of the widest layer (`dropoutFactors`)
-    const factors = lay.take(rows * threads * Math.max(...strides) * 4);
-    const images = lay.take(samples * shape.inputSize);
-    const labels = config.prediction ? 0 : lay.take(samples);
-    const order = config.prediction ? 0 : lay.take(samples * 4);
+    const plan = planMemory({ inputSize: shape.inputSize, units: shape.units, batchSize, samples, threads, prediction: config.prediction === true });
+    const { rows, strides, pitches, inDims, net, ctrl, params, Wp, WTp, grads, gradBytes, factors, images, labels, order, floatImages, probs } = plan;
+    const jobs = plan.threads.map((t) => t.job);
+    const updateJobs = plan.threads.map((t) => t.update);
     const classes = shape.units[L - 1]!;
-    const floatImages = config.prediction ? lay.take(samples * shape.inputSize * 4) : 0;
-    const probs = config.prediction ? lay.take(batchSize * classes * 4) : 0;
 
-    const pages = Math.ceil(lay.size / PAGE);
+    const pages = Math.ceil(plan.size / PAGE);
     const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages, maximum: pages });
     const finish = (module: WebAssembly.Module, exports: Exports) => {
 
@@ -336,12 +271,13 @@ export class Engine {
         setI(job, JOB.order, order);
         setI(job, JOB.probs, probs);
         setI(job, JOB.pixels, shape.inputSize);
-        for (const [name, value] of Object.entries(jobFields[job]!)) setI(job, JOB[name as keyof typeof JOB], value);
+        const { job: _job, update: _update, ...buffers } = plan.threads[t]!;
+        for (const [name, value] of Object.entries(buffers)) setI(job, JOB[name as keyof typeof JOB], value);
         const update = updateJobs[t]!;
         setI(update, UPDATE.net, net);
         setI(update, UPDATE.threads, threads);
-        setI(update, UPDATE.gW0, gradOffsets.map((g) => grads + g.gW));
-        setI(update, UPDATE.gb0, gradOffsets.map((g) => grads + g.gb));
+        setI(update, UPDATE.gW0, plan.threads[0]!.gW);
+        setI(update, UPDATE.gb0, plan.threads[0]!.gb);
         setI(update, UPDATE.grad_stride, gradBytes / 4);
         setI(update, UPDATE.mW, params.map((p) => p.mW));
         setI(update, UPDATE.mb, params.map((p) => p.mb));
