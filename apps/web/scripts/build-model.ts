@@ -8,9 +8,9 @@
  * - mlp/ (one click away in the page's model picker): the Keras tutorial MLP, `digits train`,
  *   then export and evaluate the same way.
  *
- *   pnpm --filter @digits/web build:model                      # both (CNN: 4 epochs, ~15 min on wasm; MLP: 20 epochs, ~2 min on the engine)
+ *   pnpm --filter @digits/web build:model                      # both (CNN: 10 epochs, ~20-25 min on wasm; MLP: 20 epochs, ~1 min on the engine)
  *   DIGITS_WEB_MODELS=mlp DIGITS_MODEL_EPOCHS=10 pnpm --filter @digits/web build:model   # only the MLP, fewer epochs
- *   DIGITS_CNN_EPOCHS=6 pnpm --filter @digits/web build:model  # a longer CNN run
+ *   DIGITS_CNN_EPOCHS=4 pnpm --filter @digits/web build:model  # a shorter CNN run
  *
  * `pnpm --filter @digits/web report:drawings` then measures both on generated pad drawings.
  */
@@ -45,7 +45,7 @@ if (wanted.includes('cnn')) {
   const rejecting = resolve(cache, 'cnn-rejecting');
   rmSync(trained, { recursive: true, force: true });
   rmSync(rejecting, { recursive: true, force: true });
-  digits('train', '--arch', 'cnn', '--augment', '--epochs', process.env.DIGITS_CNN_EPOCHS ?? '4', '--batch-size', '128', '--seed', '1', '--backend', 'wasm', '--out', trained);
+  digits('train', '--arch', 'cnn', '--augment', '--epochs', process.env.DIGITS_CNN_EPOCHS ?? '10', '--batch-size', '128', '--seed', '1', '--backend', 'wasm', '--out', trained);
   console.log('$ tsx scripts/reject-non-digits.ts');
   run(resolve(here, 'reject-non-digits.ts'), trained, rejecting);
   ship(rejecting, 'default', 'default-model');

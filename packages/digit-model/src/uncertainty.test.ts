@@ -27,7 +27,7 @@ describe('readProbabilities', () => {
     expect(r.margin).toBeCloseTo(0.5, 6);
     const entropy = -(2 * 0.05 * Math.log(0.05) + 0.7 * Math.log(0.7) + 0.2 * Math.log(0.2)) / Math.log(10);
     expect(r.entropy).toBeCloseTo(entropy, 6);
-    expect([r.score, r.notSure]).toEqual([r.probability, false]); // default: probability < 0.57
+    expect([r.score, r.notSure]).toEqual([r.probability, false]); // default: probability < 0.544
     const byMargin = readProbabilities([0.05, 0.7, 0, 0.2, 0.05, 0, 0, 0, 0, 0], { measure: 'margin', below: 0.6 });
     expect([byMargin.score, byMargin.notSure]).toEqual([byMargin.margin, true]);
     expect(readProbabilities([0.4, 0.35, 0.25]).notSure).toBe(true);
