@@ -70,7 +70,10 @@ export async function loadWithHandler(handler: tf.io.IOHandler, label: string, o
     artifacts = await handler.load();
   } catch (cause) {
     if (isDigitsError(cause)) throw cause;
-    throw new DigitsError('MODEL_NOT_FOUND', `the model could not be read: ${(cause as Error).message}`, { file: label, cause });
+    // tfjs's http handler names the URL in its message ("Request to <url> failed with status code
+    // 404..."); the error names it already, once
+    const reason = String((cause as Error).message).split(label).join('the URL');
+    throw new DigitsError('MODEL_NOT_FOUND', `the model could not be read: ${reason}`, { file: label, cause });
   }
   validateArtifacts(artifacts, label);
   assertFiniteWeightData(artifacts, label);
