@@ -1,4 +1,4 @@
-import { datasetFromIdx, DigitsError, IDX_FILE_NAMES, isGzip, MNIST_CLASS_NAMES, parseIdx, splitFromIdx, type Dataset, type IdxFiles, type Split } from '@digits/mnist-data';
+import { concatBytes, datasetFromIdx, DigitsError, IDX_FILE_NAMES, isGzip, MNIST_CLASS_NAMES, parseIdx, splitFromIdx, type Dataset, type IdxFiles, type Split } from '@digits/mnist-data';
 
 let pending: Promise<Dataset> | null = null;
 const files = new Map<keyof IdxFiles, Promise<Uint8Array>>();
@@ -71,11 +71,5 @@ export async function fetchIdx(url: URL): Promise<Uint8Array> {
     if (cause instanceof DigitsError) throw cause;
     throw new DigitsError('DATASET_FILE_MISSING', `is not valid gzip (${(cause as Error).message}).`, { file, cause });
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks, size);
 }

@@ -1,5 +1,6 @@
 export { DIGITS_ERROR_CODES, DigitsError, isDigitsError, type DigitsErrorCode } from './errors';
 export { assertBytes, assertString, assertOneOf, assertLayersModel, describeValue } from './arguments';
+export { concatBytes } from './bytes';
 export { MAX_IDX_BYTES, IDX_GUNZIP_SLACK, MAX_IMAGE_PIXELS, MAX_IMAGE_FILE_BYTES, MNIST_FILE_SIZES } from './limits';
 export { readImageHeader, assertImageSize, type ImageHeader, type ImageFormat } from './image-header';
 export { parseIdx, readIdxHeader, type IdxHeader, encodeIdx, isGzip, type IdxArray, type IdxData, type IdxDtype } from './idx';

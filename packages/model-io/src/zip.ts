@@ -1,5 +1,5 @@
 import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
-import { DigitsError } from '@digits/mnist-data';
+import { concatBytes, DigitsError } from '@digits/mnist-data';
 
 export interface ZipContents {
   /** The wanted members found, inflated. */
@@ -49,7 +49,7 @@ export function readZipMembers(bytes: Uint8Array, wanted: Readonly<Record<string
         return;
       }
       chunks.push(data);
-      if (final) members.set(entry.name, concat(chunks, length));
+      if (final) members.set(entry.name, concatBytes(chunks, length));
     };
     entry.start();
   });
@@ -64,15 +64,4 @@ export function readZipMembers(bytes: Uint8Array, wanted: Readonly<Record<string
   }
   if (failure) throw failure;
   return { members, names };
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
