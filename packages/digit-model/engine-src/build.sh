@@ -1,6 +1,7 @@
 #!/bin/sh
-# Regenerates src/engine/wasm-binary.ts from engine.c: four builds (one thread / threads on a
-# shared memory, x SIMD128 / relaxed-SIMD FMA), base64, with the SHA-256 of this directory's
+# Regenerates src/engine/wasm-binary.ts from engine.c (the MLP engine) and program.c (the engine
+# for compiled programs of ops): four builds of each (one thread / threads on a shared memory,
+# x SIMD128 / relaxed-SIMD FMA), base64, with the SHA-256 of this directory's
 # sources beside them (src/engine/wasm-binary.test.ts fails when the sources changed and this was
 # not rerun). Installing the package never runs this.
 #
@@ -20,14 +21,15 @@ trap 'rm -rf "$tmp"' EXIT
 flags="--target=wasm32 -msimd128 -O3 -nostdlib -ffreestanding -fno-builtin -Wall -Wextra -Werror
   -Wl,--no-entry -Wl,--import-memory -Wl,--max-memory=4294967296 -Wl,--strip-all ${EXTRA:-}"
 threads="-matomics -mbulk-memory -Wl,--shared-memory"
+for src in engine program; do
 for simd in simd128 relaxed; do
   extra=""
   if [ $simd = relaxed ]; then extra="-mrelaxed-simd"; fi
   # shellcheck disable=SC2086
-  clang $flags $extra $threads -o "$tmp/shared-$simd.wasm" engine.c
+  clang $flags $extra $threads -o "$tmp/$src-shared-$simd.wasm" $src.c
   # shellcheck disable=SC2086
-  clang $flags $extra -o "$tmp/single-$simd.wasm" engine.c
-  for kind in shared single; do
+  clang $flags $extra -o "$tmp/$src-single-$simd.wasm" $src.c
+  for kind in $src-shared $src-single; do
     llvm-objdump -d "$tmp/$kind-$simd.wasm" > "$tmp/$kind-$simd.txt"
     # Several instances share one memory, so the code must not use the linker's stack (a global).
     if grep -q 'global\.' "$tmp/$kind-$simd.txt"; then
@@ -37,9 +39,11 @@ for simd in simd128 relaxed; do
     if [ $simd = relaxed ]; then node relax.mjs "$tmp/$kind-$simd.wasm" "$tmp/$kind-$simd.txt"; fi
   done
 done
+done
 # The struct layouts as the compiler sees them, for src/engine/layout.test.ts to check layout.ts.
 printf '#include "engine.c"\nunsigned long struct_sizes[] = { sizeof(Net), sizeof(Job), sizeof(UpdateJob) };\n' > "$tmp/probe.c"
-structs=$(clang --target=wasm32 -msimd128 -I. -Xclang -fdump-record-layouts -fsyntax-only "$tmp/probe.c" | node layouts.mjs)
+printf '#include "program.c"\nunsigned long struct_sizes[] = { sizeof(Op), sizeof(Program), sizeof(ProgramJob), sizeof(ProgramUpdate) };\n' > "$tmp/probe-program.c"
+structs=$(for probe in probe probe-program; do clang --target=wasm32 -msimd128 -I. -Xclang -fdump-record-layouts -fsyntax-only "$tmp/$probe.c"; done | node layouts.mjs)
 # The hash the test recomputes: SHA-256 of `sha256sum` lines for every file here, sorted by name.
 sources=$(find . -maxdepth 1 -type f -printf '%f\n' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
 {
@@ -50,14 +54,17 @@ sources=$(find . -maxdepth 1 -type f -printf '%f\n' | LC_ALL=C sort | xargs sha2
   echo "export const ENGINE_COMPILER = '$found_clang';"
   echo "/** Byte offsets of the structs' fields and their sizes, as clang lays them out for wasm32. */"
   echo "export const ENGINE_STRUCTS: Record<string, { size: number; fields: Record<string, number> }> = $structs;"
-  echo "/** The engine for threads: imports a shared memory. SIMD128 only. */"
-  printf "export const ENGINE_WASM_SHARED =\n  '%s';\n" "$(base64 -w0 "$tmp/shared-simd128.wasm")"
-  echo "/** The engine for one thread: imports an ordinary memory. SIMD128 only. */"
-  printf "export const ENGINE_WASM_SINGLE =\n  '%s';\n" "$(base64 -w0 "$tmp/single-simd128.wasm")"
-  echo "/** As ENGINE_WASM_SHARED, with relaxed-SIMD fused multiply-adds in the products. */"
-  printf "export const ENGINE_WASM_SHARED_RELAXED =\n  '%s';\n" "$(base64 -w0 "$tmp/shared-relaxed.wasm")"
-  echo "/** As ENGINE_WASM_SINGLE, with relaxed-SIMD fused multiply-adds in the products. */"
-  printf "export const ENGINE_WASM_SINGLE_RELAXED =\n  '%s';\n" "$(base64 -w0 "$tmp/single-relaxed.wasm")"
+  for src in engine program; do
+    name=$(echo $src | tr a-z A-Z)
+    echo "/** The $src build for threads: imports a shared memory. SIMD128 only. */"
+    printf "export const ${name}_WASM_SHARED =\n  '%s';\n" "$(base64 -w0 "$tmp/$src-shared-simd128.wasm")"
+    echo "/** The $src build for one thread: imports an ordinary memory. SIMD128 only. */"
+    printf "export const ${name}_WASM_SINGLE =\n  '%s';\n" "$(base64 -w0 "$tmp/$src-single-simd128.wasm")"
+    echo "/** As ${name}_WASM_SHARED, with relaxed-SIMD fused multiply-adds in the products. */"
+    printf "export const ${name}_WASM_SHARED_RELAXED =\n  '%s';\n" "$(base64 -w0 "$tmp/$src-shared-relaxed.wasm")"
+    echo "/** As ${name}_WASM_SINGLE, with relaxed-SIMD fused multiply-adds in the products. */"
+    printf "export const ${name}_WASM_SINGLE_RELAXED =\n  '%s';\n" "$(base64 -w0 "$tmp/$src-single-relaxed.wasm")"
+  done
 } > "$out.tmp"
 mv "$out.tmp" "$out"
-echo "wrote $out ($(wc -c < "$tmp/shared-simd128.wasm") + $(wc -c < "$tmp/single-simd128.wasm") + $(wc -c < "$tmp/shared-relaxed.wasm") + $(wc -c < "$tmp/single-relaxed.wasm") bytes of wasm)"
+echo "wrote $out ($(cat "$tmp"/*.wasm | wc -c) bytes of wasm in 8 builds)"

@@ -3,7 +3,7 @@
 // it in wasm-binary.ts, and src/engine/layout.test.ts checks layout.ts against it.
 import { readFileSync } from 'node:fs';
 
-const WANTED = ['Net', 'Job', 'UpdateJob'];
+const WANTED = ['Net', 'Job', 'UpdateJob', 'Op', 'Program', 'ProgramJob', 'ProgramUpdate'];
 const structs = {};
 let current;
 for (const line of readFileSync(0, 'utf8').split('\n')) {

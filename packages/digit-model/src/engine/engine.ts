@@ -2,11 +2,11 @@ import { DigitsError } from '@digits/mnist-data';
 import { JOB, MAX_LAYERS, NET, UPDATE } from './layout';
 import { PAGE, planMemory } from './memory-plan';
 import { updateFields, type OptimizerSpec } from './optimizers';
-import { CMD, CTRL, canBlock, startWorker, threadsAvailable, type EngineWorker } from './threads';
-import { ENGINE_WASM_SHARED, ENGINE_WASM_SHARED_RELAXED, ENGINE_WASM_SINGLE, ENGINE_WASM_SINGLE_RELAXED } from './wasm-binary';
+import { Crew } from './crew';
+import { CMD, canBlock, threadsAvailable } from './threads';
+import { chooseSimd, compileModule, moduleBytes, type EngineSimd } from './wasm-module';
 
-/** Which build of the engine: plain SIMD128, or SIMD128 plus relaxed-SIMD fused multiply-adds. */
-export type EngineSimd = 'simd128' | 'relaxed';
+export { relaxedSimdAvailable, type EngineSimd } from './wasm-module';
 
 /** The activations of hidden layers the engine computes (the last layer is always the softmax). */
 export type EngineActivation = 'relu' | 'linear' | 'sigmoid' | 'tanh';
@@ -46,71 +46,10 @@ interface Exports {
   dropout_factors(net: number, layer: number, seed: number, first: number, rows: number, out: number): void;
 }
 
-// A function returning f32x4.relaxed_madd of three zero vectors: valid only where relaxed SIMD is.
-const RELAXED_PROBE = (() => {
-  const zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-  const body = [0x00, ...zero, ...zero, ...zero, 0xfd, 0x85, 0x02, 0x0b];
-  const code = [0x01, body.length, ...body];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b], // type: () -> v128
-    ...[0x03, 0x02, 0x01, 0x00], // one function of that type
-    ...[0x0a, code.length, ...code],
-  ]);
-})();
-
-/**
- * Whether this runtime runs relaxed SIMD (Chrome 114+, Node 22+; Node 20 after
- * `v8.setFlagsFromString('--experimental-wasm-relaxed-simd')`), asked each time since a flag can
- * switch it on later.
- */
-export function relaxedSimdAvailable(): boolean {
-  return WebAssembly.validate(RELAXED_PROBE);
-}
-
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
-
-function wasmBytes(shared: boolean, simd: EngineSimd): Uint8Array<ArrayBuffer> {
-  const relaxed = simd === 'relaxed';
-  const text = atob(shared ? (relaxed ? ENGINE_WASM_SHARED_RELAXED : ENGINE_WASM_SHARED) : relaxed ? ENGINE_WASM_SINGLE_RELAXED : ENGINE_WASM_SINGLE);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
-function compile(shared: boolean, simd: EngineSimd): Promise<WebAssembly.Module> {
-  const key = `${shared}:${simd}`;
-  let module = compiled.get(key);
-  if (!module) {
-    module = WebAssembly.compile(wasmBytes(shared, simd));
-    compiled.set(key, module);
-  }
-  return module;
-}
-
-function chooseSimd(wanted: EngineSimd | undefined): EngineSimd {
-  const available = relaxedSimdAvailable();
-  if (wanted === 'relaxed' && !available) throw new DigitsError('BACKEND_UNAVAILABLE', 'this runtime has no relaxed SIMD');
-  return wanted ?? (available ? 'relaxed' : 'simd128');
-}
-
-async function workersFailed(workers: EngineWorker[], error: unknown): Promise<DigitsError> {
-  await Promise.all(workers.map((w) => w.terminate()));
-  return new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${(error as Error).message}`, { cause: error });
-}
-
-/** How long `createSync` waits for worker threads to start. */
-const WORKER_START_MS = 10_000;
-
-// Polls before sleeping in Atomics.wait: long enough for a sibling finishing its share, short
-// enough not to steal a busy machine's cores.
-const SPIN = 2000;
-
-
 interface EngineParts {
   exports: Exports;
   memory: WebAssembly.Memory;
-  workers: EngineWorker[];
+  crew: Crew;
   threads: number;
   strides: number[];
   pitches: number[];
@@ -119,7 +58,6 @@ interface EngineParts {
   net: number;
   jobs: number[];
   updateJobs: number[];
-  ctrl: number;
   params: { W: number; b: number; mW: number; mb: number; vW: number; vb: number }[];
   images: number;
   labels: number;
@@ -144,8 +82,6 @@ export class Engine {
   /** Wall milliseconds spent in each step of the batch loop (forward/backward, optimizer), this thread's view. */
   readonly timings = { job: 0, update: 0, batches: 0 };
   private step = 0;
-  private seq = 0;
-  private disposed = false;
 
   private constructor(private readonly p: EngineParts) {}
 
@@ -166,7 +102,7 @@ export class Engine {
 
   /** Whether worker threads can run the shards (shared memory and workers exist here). */
   get hasWorkers(): boolean {
-    return this.p.workers.length > 0;
+    return this.p.crew.workers.length > 0;
   }
 
   /**
@@ -174,18 +110,19 @@ export class Engine {
    * another on this thread (false: faster when the cores are busy with other work, since every
    * batch waits for the slowest thread). Results are identical either way.
    */
-  parallel = true;
+  get parallel(): boolean {
+    return this.p.crew.parallel;
+  }
+  set parallel(value: boolean) {
+    this.p.crew.parallel = value;
+  }
 
   static async create(config: EngineConfig): Promise<Engine> {
     const build = Engine.build(config);
-    const module = await compile(build.shared, build.simd);
+    const module = await compileModule('engine', build.shared, build.simd);
     const instance = await WebAssembly.instantiate(module, { env: { memory: build.memory } });
-    const { engine, workers } = build.finish(module, instance.exports as unknown as Exports);
-    try {
-      await Promise.all(workers.map((w) => w.ready));
-    } catch (error) {
-      throw await workersFailed(workers, error);
-    }
+    const engine = build.finish(module, instance.exports as unknown as Exports);
+    await engine.p.crew.ready();
     return engine;
   }
 
@@ -196,22 +133,10 @@ export class Engine {
    */
   static createSync(config: EngineConfig): Engine {
     const build = Engine.build({ ...config, threads: canBlock() ? config.threads : 1 });
-    const module = new WebAssembly.Module(wasmBytes(build.shared, build.simd));
+    const module = new WebAssembly.Module(moduleBytes('engine', build.shared, build.simd));
     const instance = new WebAssembly.Instance(module, { env: { memory: build.memory } });
-    const { engine, workers, ctrl } = build.finish(module, instance.exports as unknown as Exports);
-    if (workers.length === 0) return engine;
-    const control = new Int32Array(build.memory.buffer, ctrl, CTRL.size);
-    const deadline = performance.now() + WORKER_START_MS;
-    let ready = Atomics.load(control, CTRL.ready);
-    while (ready < workers.length && performance.now() < deadline) {
-      Atomics.wait(control, CTRL.ready, ready, 50);
-      ready = Atomics.load(control, CTRL.ready);
-    }
-    if (ready < workers.length) {
-      const reason = workers.map((w) => w.lastError()).find((e) => e) ?? `not ready after ${WORKER_START_MS} ms`;
-      void Promise.all(workers.map((w) => w.terminate()));
-      throw new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${reason}`);
-    }
+    const engine = build.finish(module, instance.exports as unknown as Exports);
+    engine.p.crew.readySync();
     return engine;
   }
 
@@ -293,23 +218,11 @@ export class Engine {
         }
       }
 
-      const workers: EngineWorker[] = [];
-      try {
-        for (let t = 1; shared && t < threads; t++) {
-          workers.push(
-            startWorker({ module, memory, ctrl, job: jobs[t]!, update: updateJobs[t]!, workers: threads - 1, spin: SPIN }),
-          );
-        }
-      } catch (error) {
-        void Promise.all(workers.map((w) => w.terminate()));
-        throw new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      const crew = new Crew({ module, memory, exports, ctrl, jobs, updates: updateJobs, shared });
       const engine = new Engine({
         exports,
         memory,
-        workers,
+        crew,
         threads,
         strides,
         pitches,
@@ -318,7 +231,6 @@ export class Engine {
         net,
         jobs,
         updateJobs,
-        ctrl,
         params,
         images,
         labels,
@@ -332,7 +244,7 @@ export class Engine {
         simd,
         factors,
       });
-      return { engine, workers, ctrl };
+      return engine;
     };
     return { shared, simd, memory, finish };
   }
@@ -431,44 +343,11 @@ export class Engine {
     return out;
   }
 
-  /** Runs a command on every thread (this one included) and waits for all. */
+  /** Runs a command on every shard and waits for all. */
   private run(cmd: number): void {
-    if (this.disposed) throw new DigitsError('BAD_ARGUMENT', 'the engine was disposed');
     const started = performance.now();
-    const ctrl = new Int32Array(this.p.memory.buffer, this.p.ctrl, CTRL.size);
-    const workers = this.parallel ? this.p.workers.length : 0;
-    if (workers > 0) {
-      Atomics.store(ctrl, CTRL.done, 0);
-      Atomics.store(ctrl, CTRL.cmd, cmd);
-      Atomics.store(ctrl, CTRL.seq, ++this.seq);
-      Atomics.notify(ctrl, CTRL.seq);
-    }
-    let failure: unknown;
-    try {
-      const mine = workers > 0 ? 1 : this.p.threads;
-      for (let t = 0; t < mine; t++) {
-        if (cmd === CMD.job) this.p.exports.run_job(this.p.jobs[t]!);
-        else this.p.exports.run_update(this.p.updateJobs[t]!);
-      }
-    } catch (error) {
-      failure = error;
-    }
-    if (workers > 0) {
-      const block = canBlock();
-      let done = Atomics.load(ctrl, CTRL.done);
-      for (let i = 0; done < workers && i < SPIN; i++) done = Atomics.load(ctrl, CTRL.done);
-      while (done < workers) {
-        if (block) Atomics.wait(ctrl, CTRL.done, done, 1000);
-        done = Atomics.load(ctrl, CTRL.done);
-      }
-      if (Atomics.load(ctrl, CTRL.error)) {
-        failure ??= new Error(this.p.workers.map((w) => w.lastError()).find((e) => e) ?? 'an engine worker failed');
-      }
-    }
+    this.p.crew.run(cmd);
     this.timings[cmd === CMD.job ? 'job' : 'update'] += performance.now() - started;
-    if (failure !== undefined) {
-      throw new DigitsError('BACKEND_UNAVAILABLE', `the engine failed: ${(failure as Error).message ?? String(failure)}`, { cause: failure });
-    }
   }
 
   /** One optimizer step from the gradients the last `forwardBackward` left (for profiling). */
@@ -531,14 +410,6 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (this.p.workers.length > 0) {
-      const ctrl = new Int32Array(this.p.memory.buffer, this.p.ctrl, CTRL.size);
-      Atomics.store(ctrl, CTRL.cmd, CMD.exit);
-      Atomics.store(ctrl, CTRL.seq, ++this.seq);
-      Atomics.notify(ctrl, CTRL.seq);
-    }
-    await Promise.all(this.p.workers.map((w) => w.terminate()));
+    await this.p.crew.stop();
   }
 }

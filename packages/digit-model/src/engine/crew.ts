@@ -1,0 +1,143 @@
+import { DigitsError } from '@digits/mnist-data';
+import { CMD, CTRL, canBlock, startWorker, type EngineWorker } from './threads';
+
+/** How long a synchronous start waits for worker threads. */
+const WORKER_START_MS = 10_000;
+
+// Polls before sleeping in Atomics.wait: long enough for a sibling finishing its share, short
+// enough not to steal a busy machine's cores.
+const SPIN = 2000;
+
+/** What a crew runs on this thread: a module's `run_job` / `run_update` on one shard's struct. */
+export interface CrewExports {
+  run_job(job: number): void;
+  run_update(update: number): void;
+}
+
+export interface CrewInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: CrewExports;
+  /** Byte offset of the control block, and each shard's job and update structs. */
+  ctrl: number;
+  jobs: number[];
+  updates: number[];
+  /** Whether workers run shards 1.. (shared memory and workers exist); else this thread runs them all. */
+  shared: boolean;
+}
+
+/**
+ * The threads that run one engine's shards: this thread runs shard 0 and workers run the others,
+ * told through a control block in the shared memory, or this thread runs every shard one after
+ * another (`parallel = false`, or no workers). Either way each shard writes only its own buffers,
+ * so the results do not depend on which ran.
+ */
+export class Crew {
+  /** Run the shards on the workers (true, the default where there are any) or all on this thread. */
+  parallel = true;
+  private seq = 0;
+  private stopped = false;
+  readonly workers: EngineWorker[];
+
+  constructor(private readonly init: CrewInit) {
+    const workers: EngineWorker[] = [];
+    const { module, memory, ctrl, jobs, updates } = init;
+    try {
+      for (let t = 1; init.shared && t < jobs.length; t++) {
+        workers.push(startWorker({ module, memory, ctrl, job: jobs[t]!, update: updates[t]!, workers: jobs.length - 1, spin: SPIN }));
+      }
+    } catch (error) {
+      void Promise.all(workers.map((w) => w.terminate()));
+      throw failedToStart((error as Error).message, error);
+    }
+    this.workers = workers;
+  }
+
+  /** Shards of each batch. */
+  get shards(): number {
+    return this.init.jobs.length;
+  }
+
+  /** Resolves once every worker is ready; terminates them and rejects if one failed. */
+  async ready(): Promise<void> {
+    try {
+      await Promise.all(this.workers.map((w) => w.ready));
+    } catch (error) {
+      await Promise.all(this.workers.map((w) => w.terminate()));
+      throw failedToStart((error as Error).message, error);
+    }
+  }
+
+  /** `ready`, blocking this thread (where it may block: Node) until the workers report in. */
+  readySync(): void {
+    if (this.workers.length === 0) return;
+    const control = new Int32Array(this.init.memory.buffer, this.init.ctrl, CTRL.size);
+    const deadline = performance.now() + WORKER_START_MS;
+    let ready = Atomics.load(control, CTRL.ready);
+    while (ready < this.workers.length && performance.now() < deadline) {
+      Atomics.wait(control, CTRL.ready, ready, 50);
+      ready = Atomics.load(control, CTRL.ready);
+    }
+    if (ready < this.workers.length) {
+      const reason = this.workers.map((w) => w.lastError()).find((e) => e) ?? `not ready after ${WORKER_START_MS} ms`;
+      void Promise.all(this.workers.map((w) => w.terminate()));
+      throw failedToStart(reason);
+    }
+  }
+
+  /** Runs a command (CMD.job or CMD.update) on every shard and waits for all. */
+  run(cmd: number): void {
+    if (this.stopped) throw new DigitsError('BAD_ARGUMENT', 'the engine was disposed');
+    const { memory, exports, jobs, updates } = this.init;
+    const ctrl = new Int32Array(memory.buffer, this.init.ctrl, CTRL.size);
+    const workers = this.parallel ? this.workers.length : 0;
+    if (workers > 0) {
+      Atomics.store(ctrl, CTRL.done, 0);
+      Atomics.store(ctrl, CTRL.cmd, cmd);
+      Atomics.store(ctrl, CTRL.seq, ++this.seq);
+      Atomics.notify(ctrl, CTRL.seq);
+    }
+    let failure: unknown;
+    try {
+      const mine = workers > 0 ? 1 : jobs.length;
+      for (let t = 0; t < mine; t++) {
+        if (cmd === CMD.job) exports.run_job(jobs[t]!);
+        else exports.run_update(updates[t]!);
+      }
+    } catch (error) {
+      failure = error;
+    }
+    if (workers > 0) {
+      const block = canBlock();
+      let done = Atomics.load(ctrl, CTRL.done);
+      for (let i = 0; done < workers && i < SPIN; i++) done = Atomics.load(ctrl, CTRL.done);
+      while (done < workers) {
+        if (block) Atomics.wait(ctrl, CTRL.done, done, 1000);
+        done = Atomics.load(ctrl, CTRL.done);
+      }
+      if (Atomics.load(ctrl, CTRL.error)) {
+        failure ??= new Error(this.workers.map((w) => w.lastError()).find((e) => e) ?? 'an engine worker failed');
+      }
+    }
+    if (failure !== undefined) {
+      throw new DigitsError('BACKEND_UNAVAILABLE', `the engine failed: ${(failure as Error).message ?? String(failure)}`, { cause: failure });
+    }
+  }
+
+  /** Tells the workers to exit and waits until they have; later `run`s fail. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.workers.length > 0) {
+      const ctrl = new Int32Array(this.init.memory.buffer, this.init.ctrl, CTRL.size);
+      Atomics.store(ctrl, CTRL.cmd, CMD.exit);
+      Atomics.store(ctrl, CTRL.seq, ++this.seq);
+      Atomics.notify(ctrl, CTRL.seq);
+    }
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+function failedToStart(reason: string, cause?: unknown): DigitsError {
+  return new DigitsError('BACKEND_UNAVAILABLE', `the engine's worker threads failed to start: ${reason}`, cause === undefined ? undefined : { cause });
+}
