@@ -1,0 +1,139 @@
+import { OP, PROGRAM, PROGRAM_JOB, PROGRAM_UPDATE } from '../layout';
+import { CTRL } from '../threads';
+import type { Program } from './compile';
+
+/** What a program engine's memory must hold besides the program: the batch, the data, the threads. */
+export interface ProgramPlanInput {
+  /** The largest batch run at once (rows per thread are sized from it). */
+  batchSize: number;
+  samples: number;
+  /** Shards of each batch (one job, update and gradient block each). */
+  threads: number;
+  /** Room for float inputs and probabilities instead of labels and the epoch's order. */
+  prediction: boolean;
+}
+
+/** One thread's workspace: byte offsets of its structs and buffers. */
+export interface ProgramThreadPlan {
+  job: number;
+  update: number;
+  /** act[i]: op i's input (act[ops]: the last op's output); delta likewise. */
+  act: number[];
+  delta: number[];
+  aux: number[];
+  bn: number[];
+  csr_ptr: number;
+  csr_idx: number;
+  csr_val: number;
+  t_ptr: number;
+  t_idx: number;
+  t_val: number;
+  t_count: number;
+  dcol: number;
+  G: number;
+}
+
+/** Byte offsets (0: absent) of everything in a program engine's memory, and its size. */
+export interface ProgramPlan {
+  size: number;
+  rows: number;
+  program: number;
+  ops: number;
+  ctrl: number;
+  P: number;
+  M: number;
+  V: number;
+  stats: number;
+  /** Per op: the packed kernel and its transpose (0 where none). */
+  Wp: number[];
+  WTp: number[];
+  /** Floats between consecutive threads' gradient blocks. */
+  gradStride: number;
+  threads: ProgramThreadPlan[];
+  factors: number;
+  images: number;
+  labels: number;
+  order: number;
+  floatImages: number;
+  probs: number;
+  regions: { name: string; at: number; bytes: number }[];
+}
+
+export const PAGE = 65536;
+const ALIGN = 64;
+const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * Lays out a program engine's memory: a pure function of the program's shapes and the batch (the
+ * same input always gives the same offsets), every region 64-byte aligned and disjoint
+ * (plan.test.ts). The first 64 KiB page stays unused, so that 0 is a null pointer.
+ */
+export function planProgram(program: Program, input: ProgramPlanInput): ProgramPlan {
+  const { batchSize, samples, threads, prediction } = input;
+  const regions: ProgramPlan['regions'] = [];
+  let size = PAGE;
+  const take = (name: string, bytes: number): number => {
+    const at = alignUp(size);
+    size = at + Math.max(bytes, 4);
+    regions.push({ name, at, bytes });
+    return at;
+  };
+  const rows = Math.ceil(batchSize / threads);
+  const { ops } = program;
+  const programAt = take('program', PROGRAM.size);
+  const opsAt = take('ops', OP.size * ops.length);
+  const ctrl = take('ctrl', CTRL.size * 4);
+  const P = take('P', program.paramFloats * 4);
+  const M = take('M', program.paramFloats * 4);
+  const V = take('V', program.paramFloats * 4);
+  const stats = take('stats', program.statFloats * 4);
+  const gemm = (i: number) => ops[i]!.kind === 'dense' || ops[i]!.kind === 'conv';
+  const Wp = ops.map((op, i) => (gemm(i) ? take(`Wp[${i}]`, op.K * op.output.cs * 4) : 0));
+  const WTp = ops.map((op, i) => (gemm(i) && op.needDx ? take(`WTp[${i}]`, op.K * op.output.cs * 4) : 0));
+  const gradStride = alignUp(program.paramFloats * 4) / 4;
+  const grads = take('grads', gradStride * 4 * threads);
+  // the sparse scratch: rows of a product's left operand (im2col rows of a convolution, or delta's rows)
+  const pixelsOut = (i: number) => ops[i]!.output.h * ops[i]!.output.w;
+  const productRows = Math.max(1, ...ops.map((_, i) => (gemm(i) ? rows * (ops[i]!.kind === 'conv' ? pixelsOut(i) : 1) : 0)));
+  const entries = Math.max(1, ...ops.map((op, i) => (gemm(i) ? rows * (op.kind === 'conv' ? pixelsOut(i) : 1) * Math.max(op.K, op.output.cs) : 0)));
+  const maxK = Math.max(1, ...ops.map((op) => op.K));
+  const dcolFloats = Math.max(0, ...ops.map((op, i) => (op.kind === 'conv' && op.needDx ? rows * pixelsOut(i) * op.K : 0)));
+  const threadPlans: ProgramThreadPlan[] = [];
+  for (let t = 0; t < threads; t++) {
+    const f = (name: string, bytes: number) => take(`thread ${t} ${name}`, bytes);
+    const job = f('job', PROGRAM_JOB.size);
+    const update = f('update', PROGRAM_UPDATE.size);
+    const act = [f('act[0]', rows * program.inputSize * 4), ...ops.map((op, i) => f(`act[${i + 1}]`, rows * op.outSize * 4))];
+    // delta[i] is op i's input gradient: needed where op i computes one
+    const delta = [0, ...ops.map((op, i) => (prediction || (i + 1 < ops.length && !ops[i + 1]!.needDx) ? 0 : f(`delta[${i + 1}]`, rows * op.outSize * 4)))];
+    threadPlans.push({
+      job,
+      update,
+      act,
+      delta,
+      aux: ops.map((op, i) => (op.kind === 'maxpool' ? f(`aux[${i}]`, rows * op.outSize * 4) : op.kind === 'batchnorm' && !prediction ? f(`aux[${i}]`, rows * op.inSize * 4) : 0)),
+      bn: ops.map((op, i) => (op.kind === 'batchnorm' ? f(`bn[${i}]`, 2 * roundUp(op.input.cs) * 4) : 0)),
+      csr_ptr: f('csr_ptr', (productRows + 1) * 4),
+      csr_idx: f('csr_idx', entries * 4),
+      csr_val: f('csr_val', entries * 4),
+      t_ptr: f('t_ptr', (Math.max(maxK, productRows) + 1) * 4),
+      t_idx: f('t_idx', entries * 4),
+      t_val: f('t_val', entries * 4),
+      t_count: f('t_count', (maxK + 1) * 4),
+      dcol: dcolFloats > 0 ? f('dcol', dcolFloats * 4) : 0,
+      G: grads + t * gradStride * 4,
+    });
+  }
+  const factors = take('factors', rows * threads * Math.max(4, ...ops.map((op) => op.outSize)) * 4);
+  const images = take('images', samples * program.pixels);
+  const labels = prediction ? 0 : take('labels', samples);
+  const order = prediction ? 0 : take('order', samples * 4);
+  const floatImages = prediction ? take('floatImages', samples * program.pixels * 4) : 0;
+  const probs = prediction ? take('probs', batchSize * program.classes * 4) : 0;
+  return {
+    size, rows, program: programAt, ops: opsAt, ctrl, P, M, V, stats, Wp, WTp, gradStride,
+    threads: threadPlans, factors, images, labels, order, floatImages, probs, regions,
+  };
+}
+
+const roundUp = (n: number) => Math.ceil(n / 4) * 4;
