@@ -26,7 +26,7 @@ export function referenceStep(
   const inputShape = [count, ...model.inputs[0]!.shape.slice(1)] as number[];
   const classes = model.outputs[0]!.shape[1]!;
   const variables = model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
-  let probs = new Float32Array(0);
+  let probs: Float32Array = new Float32Array(0);
   const { value, grads } = tf.tidy(() => {
     const input = tf.tensor(x, inputShape);
     const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
