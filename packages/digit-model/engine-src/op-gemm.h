@@ -1,73 +1,138 @@
-// Dense and Conv2D: one product each way through the sparse-row kernel (spmm.h).
+// Dense and Conv2D: products through the sparse-row kernel (spmm.h), one row per output pixel.
 // Forward: the input's rows (Dense) or its im2col rows (Conv2D, built sparse straight from the
-// map) times the packed kernel, plus the bias. Backward: the bias gradient (column sums), the
-// kernel gradient (the input rows' transpose times delta) and, where needed, the input gradient
-// (delta's sparse rows times the packed transposed kernel; for Conv2D then scattered back by col2im).
-// Inputs after ReLU, pooling and dropout are mostly zero and so are the deltas behind a max-pool,
-// so every product only touches nonzeros.
+// map, a block of rows at a time so that they stay in cache) times the packed kernel, plus the
+// bias. Backward: the bias gradient (column sums); the kernel gradient; and where needed the input
+// gradient (delta's sparse rows times the packed transposed kernel; for Conv2D a block at a time,
+// scattered back by col2im). Inputs after ReLU, pooling and dropout are mostly zero and so are the
+// deltas behind a max-pool, so every product only touches nonzeros.
+//
+// The kernel gradient takes whichever operand is sparse in a way SIMD can use: for a Dense layer,
+// and a Conv2D whose input channels are not a multiple of 4 (the first layer of a CNN), the input
+// rows' transpose (a counting sort) times delta; for other Conv2Ds, delta's nonzeros times the
+// input map's pixels, accumulated into the kernel's transpose (delta behind a max-pool is ~80% zero).
 #pragma once
 #include "program.h"
 #include "spmm.h"
 
-// The sparse rows of the op's left operand for `rows` samples of input x: one row per output
-// pixel, entry (ky * kw + kx) * cs + channel. Returns the number of rows.
-static int gemm_rows(const Op *o, int rows, const float *x, int32_t *ptr, int32_t *idx, float *val) {
+// im2col rows a Conv2D builds, multiplies and scatters back at a time
+#define CONV_BLOCK 256
+
+// Output pixel g of the shard's samples (s = g / (oh * ow)) at (oy, ox).
+#define PIXEL_OF(o, g, s, oy, ox)                   \
+  int s = (g) / ((o)->oh * (o)->ow);                \
+  int oy = (g) % ((o)->oh * (o)->ow) / (o)->ow;     \
+  int ox = (g) % (o)->ow
+
+// The sparse rows of the op's left operand for output pixels [g0, g1) (Dense: samples) of input
+// x: entry (ky * kw + kx) * cs + channel of each tap inside the map.
+static void gemm_rows(const Op *o, int g0, int g1, const float *x, int32_t *ptr, int32_t *idx, float *val) {
   if (o->kind == OP_DENSE) {
-    dense_to_csr(rows, o->in_size, x, o->in_size, ptr, idx, val);
-    return rows;
+    dense_to_csr(g1 - g0, o->in_size, x + g0 * o->in_size, o->in_size, ptr, idx, val);
+    return;
   }
-  int nnz = 0, r = 0, cs = o->cs;
-  for (int s = 0; s < rows; s++) {
+  int nnz = 0, cs = o->cs;
+  for (int g = g0; g < g1; g++) {
+    PIXEL_OF(o, g, s, oy, ox);
     const float *xs = x + s * o->in_size;
-    for (int oy = 0; oy < o->oh; oy++) {
-      for (int ox = 0; ox < o->ow; ox++, r++) {
-        ptr[r] = nnz;
-        FOR_WINDOW(o, oy, ox) {
-          const float *p = xs + (iy * o->w + ix) * cs;
-          int base = (ky * o->kw + kx) * cs;
-          if (cs % 4 == 0) {
-            for (int k = 0; k < cs; k += 4) {
-              int mask = wasm_i32x4_bitmask(wasm_f32x4_ne(wasm_v128_load(p + k), wasm_f32x4_splat(0)));
-              while (mask) {
-                int q = __builtin_ctz(mask);
-                mask &= mask - 1;
-                idx[nnz] = base + k + q;
-                val[nnz] = p[k + q];
-                nnz++;
-              }
-            }
-          } else {
-            for (int k = 0; k < cs; k++) if (p[k] != 0.0f) { idx[nnz] = base + k; val[nnz] = p[k]; nnz++; }
+    ptr[g - g0] = nnz;
+    FOR_WINDOW(o, oy, ox) {
+      const float *p = xs + (iy * o->w + ix) * cs;
+      int base = (ky * o->kw + kx) * cs;
+      if (cs % 4 == 0) {
+        for (int k = 0; k < cs; k += 4) {
+          int mask = wasm_i32x4_bitmask(wasm_f32x4_ne(wasm_v128_load(p + k), wasm_f32x4_splat(0)));
+          while (mask) {
+            int q = __builtin_ctz(mask);
+            mask &= mask - 1;
+            idx[nnz] = base + k + q;
+            val[nnz] = p[k + q];
+            nnz++;
           }
         }
+      } else {
+        for (int k = 0; k < cs; k++) if (p[k] != 0.0f) { idx[nnz] = base + k; val[nnz] = p[k]; nnz++; }
       }
     }
   }
-  ptr[r] = nnz;
-  return r;
+  ptr[g1 - g0] = nnz;
+}
+
+static inline int gemm_pixels(const ProgramJob *job, const Op *o) {
+  return o->kind == OP_DENSE ? job->rows : job->rows * o->oh * o->ow;
 }
 
 static void gemm_forward(const Program *prog, ProgramJob *job, const Op *o, const float *x, float *y) {
-  int n = gemm_rows(o, job->rows, x, job->csr_ptr, job->csr_idx, job->csr_val);
-  spmm_packed(n, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, y, o->ocs, o->ocs, prog->P + o->b);
+  int n = gemm_pixels(job, o), block = o->kind == OP_DENSE ? n : CONV_BLOCK;
+  for (int g0 = 0; g0 < n; g0 += block) {
+    int g1 = g0 + block < n ? g0 + block : n;
+    gemm_rows(o, g0, g1, x, job->csr_ptr, job->csr_idx, job->csr_val);
+    spmm_packed(g1 - g0, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, y + g0 * o->ocs, o->ocs, o->ocs, prog->P + o->b);
+  }
 }
 
-// Adds the im2col rows' gradients (n x K) back into the input map's gradient.
-static void col2im(const Op *o, int rows, const float *dcol, float *dx) {
+// Adds im2col rows' gradients (output pixels [g0, g1), K floats each) back into the input map's gradient.
+static void col2im(const Op *o, int g0, int g1, const float *dcol, float *dx) {
   int cs = o->cs;
-  for (int k = 0; k < rows * o->in_size; k++) dx[k] = 0;
-  const float *d = dcol;
-  for (int s = 0; s < rows; s++) {
+  for (int g = g0; g < g1; g++) {
+    PIXEL_OF(o, g, s, oy, ox);
+    const float *d = dcol + (g - g0) * o->K;
     float *xs = dx + s * o->in_size;
-    for (int oy = 0; oy < o->oh; oy++) {
-      for (int ox = 0; ox < o->ow; ox++, d += o->K) {
-        FOR_WINDOW(o, oy, ox) {
-          float *p = xs + (iy * o->w + ix) * cs;
-          const float *q = d + (ky * o->kw + kx) * cs;
-          if (cs % 4 == 0) {
-            for (int k = 0; k < cs; k += 4) wasm_v128_store(p + k, wasm_f32x4_add(wasm_v128_load(p + k), wasm_v128_load(q + k)));
-          } else {
-            for (int k = 0; k < cs; k++) p[k] += q[k];
+    FOR_WINDOW(o, oy, ox) {
+      float *p = xs + (iy * o->w + ix) * cs;
+      const float *q = d + (ky * o->kw + kx) * cs;
+      if (cs % 4 == 0) {
+        for (int k = 0; k < cs; k += 4) wasm_v128_store(p + k, wasm_f32x4_add(wasm_v128_load(p + k), wasm_v128_load(q + k)));
+      } else {
+        for (int k = 0; k < cs; k++) p[k] += q[k];
+      }
+    }
+  }
+}
+
+// Kernel gradient from delta's nonzeros: GT (ocs x K, the transpose) += D[g, f] * (the input under
+// output pixel g's taps), for a Conv2D whose input channel stride is a multiple of 4. `nz` is
+// scratch for one row's nonzero columns.
+static void conv_kernel_grad(const Op *o, int n, const float *x, const float *D, float *GT, int32_t *nz) {
+  int cs = o->cs, ocs = o->ocs, K = o->K;
+  for (int k = 0; k < ocs * K; k++) GT[k] = 0;
+  for (int g = 0; g < n; g++) {
+    const float *d = D + g * ocs;
+    int count = 0;
+    for (int f = 0; f < ocs; f += 4) {
+      int mask = wasm_i32x4_bitmask(wasm_f32x4_ne(wasm_v128_load(d + f), wasm_f32x4_splat(0)));
+      while (mask) {
+        nz[count++] = f + __builtin_ctz(mask);
+        mask &= mask - 1;
+      }
+    }
+    if (!count) continue;
+    PIXEL_OF(o, g, s, oy, ox);
+    const float *xs = x + s * o->in_size;
+    FOR_WINDOW(o, oy, ox) {
+      const float *p = xs + (iy * o->w + ix) * cs;
+      int base = (ky * o->kw + kx) * cs;
+      for (int c0 = 0; c0 < cs; c0 += 32) {
+        int width = cs - c0 < 32 ? cs - c0 : 32;
+        if (width == 32) {
+          v128_t v0 = wasm_v128_load(p + c0), v1 = wasm_v128_load(p + c0 + 4), v2 = wasm_v128_load(p + c0 + 8), v3 = wasm_v128_load(p + c0 + 12);
+          v128_t v4 = wasm_v128_load(p + c0 + 16), v5 = wasm_v128_load(p + c0 + 20), v6 = wasm_v128_load(p + c0 + 24), v7 = wasm_v128_load(p + c0 + 28);
+          for (int i = 0; i < count; i++) {
+            v128_t a = wasm_f32x4_splat(d[nz[i]]);
+            float *t = GT + nz[i] * K + base + c0;
+            wasm_v128_store(t, MADD(a, v0, wasm_v128_load(t)));
+            wasm_v128_store(t + 4, MADD(a, v1, wasm_v128_load(t + 4)));
+            wasm_v128_store(t + 8, MADD(a, v2, wasm_v128_load(t + 8)));
+            wasm_v128_store(t + 12, MADD(a, v3, wasm_v128_load(t + 12)));
+            wasm_v128_store(t + 16, MADD(a, v4, wasm_v128_load(t + 16)));
+            wasm_v128_store(t + 20, MADD(a, v5, wasm_v128_load(t + 20)));
+            wasm_v128_store(t + 24, MADD(a, v6, wasm_v128_load(t + 24)));
+            wasm_v128_store(t + 28, MADD(a, v7, wasm_v128_load(t + 28)));
+          }
+        } else {
+          for (int i = 0; i < count; i++) {
+            v128_t a = wasm_f32x4_splat(d[nz[i]]);
+            float *t = GT + nz[i] * K + base + c0;
+            for (int q = 0; q < width; q += 4) wasm_v128_store(t + q, MADD(a, wasm_v128_load(p + c0 + q), wasm_v128_load(t + q)));
           }
         }
       }
@@ -75,24 +140,35 @@ static void col2im(const Op *o, int rows, const float *dcol, float *dx) {
   }
 }
 
-// D: dLoss/dZ of the op's output (activation derivative already applied), n rows x ocs.
+// D: dLoss/dZ of the op's output (activation derivative already applied), one row of ocs per output pixel.
 static void gemm_backward(ProgramJob *job, const Op *o, const float *x, const float *D, float *dx) {
   float *G = job->G;
-  int ocs = o->ocs;
-  int n = gemm_rows(o, job->rows, x, job->csr_ptr, job->csr_idx, job->csr_val);
+  int ocs = o->ocs, K = o->K, n = gemm_pixels(job, o);
   for (int k = 0; k < ocs; k += 4) {
     v128_t s = wasm_f32x4_splat(0);
     for (int r = 0; r < n; r++) s = wasm_f32x4_add(s, wasm_v128_load(D + r * ocs + k));
     wasm_v128_store(G + o->b + k, s);
   }
-  csr_transpose(n, o->K, job->csr_ptr, job->csr_idx, job->csr_val, job->t_ptr, job->t_idx, job->t_val, job->t_count);
-  spmm(o->K, job->t_ptr, job->t_idx, job->t_val, D, ocs, G + o->W, ocs, ocs, 0);
-  if (!o->need_dx) return;
-  dense_to_csr(n, ocs, D, ocs, job->csr_ptr, job->csr_idx, job->csr_val);
-  if (o->kind == OP_DENSE) {
-    spmm_packed(n, job->csr_ptr, job->csr_idx, job->csr_val, o->WTp, ocs, dx, o->in_size, o->K, 0);
+  if (o->kind == OP_CONV && o->cs % 4 == 0) {
+    conv_kernel_grad(o, n, x, D, job->dcol, job->t_idx);
+    for (int k = 0; k < K; k++)
+      for (int f = 0; f < ocs; f++) G[o->W + k * ocs + f] = job->dcol[f * K + k];
   } else {
-    spmm_packed(n, job->csr_ptr, job->csr_idx, job->csr_val, o->WTp, ocs, job->dcol, o->K, o->K, 0);
-    col2im(o, job->rows, job->dcol, dx);
+    gemm_rows(o, 0, n, x, job->csr_ptr, job->csr_idx, job->csr_val);
+    csr_transpose(n, K, job->csr_ptr, job->csr_idx, job->csr_val, job->t_ptr, job->t_idx, job->t_val, job->t_count);
+    spmm(K, job->t_ptr, job->t_idx, job->t_val, D, ocs, G + o->W, ocs, ocs, 0);
+  }
+  if (!o->need_dx) return;
+  if (o->kind == OP_DENSE) {
+    dense_to_csr(n, ocs, D, ocs, job->csr_ptr, job->csr_idx, job->csr_val);
+    spmm_packed(n, job->csr_ptr, job->csr_idx, job->csr_val, o->WTp, ocs, dx, o->in_size, K, 0);
+    return;
+  }
+  for (int k = 0; k < job->rows * o->in_size; k++) dx[k] = 0;
+  for (int g0 = 0; g0 < n; g0 += CONV_BLOCK) {
+    int g1 = g0 + CONV_BLOCK < n ? g0 + CONV_BLOCK : n;
+    dense_to_csr(g1 - g0, ocs, D + g0 * ocs, ocs, job->csr_ptr, job->csr_idx, job->csr_val);
+    spmm_packed(g1 - g0, job->csr_ptr, job->csr_idx, job->csr_val, o->WTp, ocs, job->dcol, K, K, 0);
+    col2im(o, g0, g1, job->dcol, dx);
   }
 }

@@ -62,6 +62,8 @@ export interface ProgramPlan {
 export const PAGE = 65536;
 const ALIGN = 64;
 const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+/** im2col rows a Conv2D handles at a time (CONV_BLOCK in engine-src/op-gemm.h). */
+export const CONV_BLOCK = 256;
 
 /**
  * Lays out a program engine's memory: a pure function of the program's shapes and the batch (the
@@ -92,12 +94,41 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
   const WTp = ops.map((op, i) => (gemm(i) && op.needDx ? take(`WTp[${i}]`, op.K * op.output.cs * 4) : 0));
   const gradStride = alignUp(program.paramFloats * 4) / 4;
   const grads = take('grads', gradStride * 4 * threads);
-  // the sparse scratch: rows of a product's left operand (im2col rows of a convolution, or delta's rows)
+  // The sparse scratch (engine-src/op-gemm.h): a Dense layer's rows in one go; a Conv2D's im2col
+  // rows CONV_BLOCK at a time, or all of them (and their transpose) for the kernel gradient of a
+  // Conv2D whose input channels are not a multiple of 4; delta's nonzero columns of one row.
   const pixelsOut = (i: number) => ops[i]!.output.h * ops[i]!.output.w;
-  const productRows = Math.max(1, ...ops.map((_, i) => (gemm(i) ? rows * (ops[i]!.kind === 'conv' ? pixelsOut(i) : 1) : 0)));
-  const entries = Math.max(1, ...ops.map((op, i) => (gemm(i) ? rows * (op.kind === 'conv' ? pixelsOut(i) : 1) * Math.max(op.K, op.output.cs) : 0)));
+  const productRows: number[] = [1];
+  const entries: number[] = [1];
+  const transposed: number[] = [1];
+  const dcol: number[] = [0];
+  ops.forEach((op, i) => {
+    if (!gemm(i)) return;
+    const width = Math.max(op.K, op.output.cs);
+    if (op.kind === 'dense') {
+      productRows.push(rows);
+      entries.push(rows * width);
+      transposed.push(rows * op.K);
+      return;
+    }
+    const n = rows * pixelsOut(i);
+    productRows.push(Math.min(n, CONV_BLOCK));
+    entries.push(Math.min(n, CONV_BLOCK) * width);
+    if (op.input.cs % 4 === 0) {
+      transposed.push(op.output.cs);
+      dcol.push(op.output.cs * op.K);
+    } else {
+      productRows.push(n);
+      entries.push(n * op.K);
+      transposed.push(n * op.K);
+    }
+    if (op.needDx) dcol.push(Math.min(n, CONV_BLOCK) * op.K);
+  });
+  const maxRows = Math.max(...productRows);
+  const maxEntries = Math.max(...entries);
+  const maxTransposed = Math.max(...transposed);
   const maxK = Math.max(1, ...ops.map((op) => op.K));
-  const dcolFloats = Math.max(0, ...ops.map((op, i) => (op.kind === 'conv' && op.needDx ? rows * pixelsOut(i) * op.K : 0)));
+  const dcolFloats = Math.max(...dcol);
   const threadPlans: ProgramThreadPlan[] = [];
   for (let t = 0; t < threads; t++) {
     const f = (name: string, bytes: number) => take(`thread ${t} ${name}`, bytes);
@@ -113,12 +144,12 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
       delta,
       aux: ops.map((op, i) => (op.kind === 'maxpool' ? f(`aux[${i}]`, rows * op.outSize * 4) : op.kind === 'batchnorm' && !prediction ? f(`aux[${i}]`, rows * op.inSize * 4) : 0)),
       bn: ops.map((op, i) => (op.kind === 'batchnorm' ? f(`bn[${i}]`, 2 * roundUp(op.input.cs) * 4) : 0)),
-      csr_ptr: f('csr_ptr', (productRows + 1) * 4),
-      csr_idx: f('csr_idx', entries * 4),
-      csr_val: f('csr_val', entries * 4),
-      t_ptr: f('t_ptr', (Math.max(maxK, productRows) + 1) * 4),
-      t_idx: f('t_idx', entries * 4),
-      t_val: f('t_val', entries * 4),
+      csr_ptr: f('csr_ptr', (maxRows + 1) * 4),
+      csr_idx: f('csr_idx', maxEntries * 4),
+      csr_val: f('csr_val', maxEntries * 4),
+      t_ptr: f('t_ptr', (maxK + 1) * 4),
+      t_idx: f('t_idx', maxTransposed * 4),
+      t_val: f('t_val', maxTransposed * 4),
       t_count: f('t_count', (maxK + 1) * 4),
       dcol: dcolFloats > 0 ? f('dcol', dcolFloats * 4) : 0,
       G: grads + t * gradStride * 4,
