@@ -14,7 +14,7 @@ export interface Predictor {
   readonly name: string;
   /**
    * A session when this predictor can run this model (with its current weights) here; otherwise a
-   * short reason why not (e.g. 'layer conv2d_1 (Conv2D) is not part of a Dense/activation/Dropout/softmax stack').
+   * short reason why not (e.g. 'layer lstm_1 (LSTM) is not supported by the digits engine').
    */
   begin(model: tf.LayersModel): PredictorSession | string;
 }

@@ -26,7 +26,7 @@ export interface History {
   trainer: string;
   /**
    * When tfjs trained although trainers are registered: why each declined, `name: reason`,
-   * '; '-separated (e.g. 'engine: layer conv2d_1 (Conv2D) is not part of a Dense/activation/Dropout/softmax stack').
+   * '; '-separated (e.g. 'engine: layer lstm_1 (LSTM) is not supported by the digits engine').
    */
   trainerReason?: string;
   /** Why training ended before `epochs`, if it did. */

@@ -6,9 +6,10 @@ import type { EngineSettings } from './settings';
 import { threadsAvailable } from './threads';
 
 /**
- * The 'engine' backend of a runtime: the digits CPU engine for training MLPs and for their
- * prediction and evaluation, and tfjs's wasm backend (with our kernel overrides) for every other
- * model. Activation attaches the runtime (its trainer and predictor); deactivation, when another
+ * The 'engine' backend of a runtime: the digits CPU engine for training, prediction and
+ * evaluation of the models it supports (Dense, Conv2D, pooling, BatchNormalization, Dropout,
+ * Flatten, Reshape, activations), and tfjs's wasm backend (with our kernel overrides) for every
+ * other model, with the reason in `History.trainerReason`. Activation attaches the runtime (its trainer and predictor); deactivation, when another
  * backend is selected, detaches it and frees its memory and worker threads (settings stay).
  */
 export function createEngineBackend(runtime: EngineRuntime): BackendProvider {
@@ -21,7 +22,7 @@ export function createEngineBackend(runtime: EngineRuntime): BackendProvider {
       const threads = runtime.threads;
       const why = threads > 1 || threadsAvailable() ? '' : ' (no SharedArrayBuffer/workers here: one thread)';
       return {
-        reason: `digits CPU engine: MLP training and prediction in WebAssembly SIMD on ${threads} thread${threads > 1 ? 's' : ''}${why}; ${wasm}`,
+        reason: `digits CPU engine: training and prediction of Dense, Conv2D, pooling and batchnorm models in WebAssembly SIMD on ${threads} thread${threads > 1 ? 's' : ''}${why}; ${wasm}`,
         async deactivate() {
           detach();
           await runtime.release();

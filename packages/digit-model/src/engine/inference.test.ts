@@ -84,12 +84,42 @@ describe('prediction in the engine', () => {
     expect(maxAbsDiff(predictProbabilities(odd, test), reference)).toBeLessThan(1e-5);
   });
 
+  it.each([1, 2])('predicts a CNN and a batchnorm CNN as tfjs does (to 1e-5) with %i thread(s), in chunks, leaking nothing', async (threads) => {
+    const cnn = createCnn({ filters: [8, 6], denseUnits: 16, seed: 4 });
+    await train(cnn, takeFirst(data.train, 256), { epochs: 1, batchSize: 64, validationSplit: 0 }); // on tfjs: not attached yet
+    const bn = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 5, kernelSize: 5, padding: 'same', activation: 'relu' }),
+        tf.layers.batchNormalization({ movingMeanInitializer: tf.initializers.randomUniform({ minval: 0, maxval: 1, seed: 1 }), movingVarianceInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 2 }) }),
+        tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    const test = takeFirst(data.test, 300); // a chunk of 256 and a partial one
+    const references = [predictProbabilities(cnn, test), predictProbabilities(bn, test)];
+    runtime.configure({ threads });
+    enableEnginePrediction();
+    [cnn, bn].forEach((m, i) => {
+      expect(enginePredictionProblem(m)).toBeUndefined();
+      const before = tf.memory().numTensors;
+      const probs = predictProbabilities(m, test);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxAbsDiff(probs, references[i]!)).toBeLessThan(1e-5);
+    });
+    cnn.dispose();
+    bn.dispose();
+  });
+
   it('leaves what it cannot run to tfjs, and says why', () => {
     enableEnginePrediction();
-    const cnn = createCnn({ filters: [2, 2], denseUnits: 8 });
-    expect(enginePredictionProblem(cnn)).toMatch(/Reshape/);
+    const lstm = tf.sequential({
+      layers: [tf.layers.reshape({ targetShape: [28, 28], inputShape: [784] }), tf.layers.lstm({ units: 4 }), tf.layers.dense({ units: 10, activation: 'softmax' })],
+    });
+    expect(runtime.predictionProblem(lstm)).toMatch(/^layer \S+ \(Reshape\) reshapes to rank 2/);
     const test = takeFirst(data.test, 5);
-    expect(predictProbabilities(cnn, test)).toHaveLength(50);
+    expect(predictProbabilities(lstm, test)).toHaveLength(50);
+    lstm.dispose();
     // a wrong input size still gets tfjs's clear error
     expect(() => predictProbabilities(model, new Float32Array(100))).toThrow(/784/);
   });

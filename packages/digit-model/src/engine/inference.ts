@@ -2,10 +2,23 @@ import type * as tf from '@tensorflow/tfjs';
 import type { PredictorSession } from '../predictor';
 import { Engine } from './engine';
 import { readMlpLayers, type MlpLayers } from './mlp-spec';
+import { compileProgram, type Program } from './program/compile';
+import { ProgramEngine } from './program/engine';
 import { requestedThreads, type EngineSettings } from './settings';
 
-/** Samples per engine pass (split between the threads). */
+/** Samples per engine pass (split between the threads): MLPs, and programs (whose maps are larger). */
 const CHUNK = 1024;
+const PROGRAM_CHUNK = 256;
+
+/** An MLP on the MLP engine, or another supported model as a compiled program. */
+type Runnable = { kind: 'mlp'; layers: MlpLayers } | { kind: 'program'; program: Program };
+
+function runnable(model: tf.LayersModel): Runnable | string {
+  const layers = readMlpLayers(model);
+  if (typeof layers !== 'string') return { kind: 'mlp', layers };
+  const program = compileProgram(model);
+  return typeof program === 'string' ? program : { kind: 'program', program };
+}
 
 /**
  * The inference engine of a runtime: one engine, kept for the last network shape it ran (so a page
@@ -14,7 +27,7 @@ const CHUNK = 1024;
  * again only when the model's variables changed.
  */
 export class InferenceEngine {
-  private cached: { key: string; engine: Engine; weights: object[] } | undefined;
+  private cached: { key: string; engine: Engine | ProgramEngine; weights: object[] } | undefined;
   /** Why the engine cannot start on this platform (found once, e.g. a page that may not compile wasm synchronously). */
   private unavailable: string | undefined;
 
@@ -23,29 +36,30 @@ export class InferenceEngine {
   /** Why it would not run this model, or undefined when it would. */
   problem(model: tf.LayersModel): string | undefined {
     if (this.unavailable) return this.unavailable;
-    const layers = readMlpLayers(model);
-    return typeof layers === 'string' ? layers : undefined;
+    const what = runnable(model);
+    return typeof what === 'string' ? what : undefined;
   }
 
   /** A session predicting with the model's current weights, or why it cannot. */
   begin(model: tf.LayersModel): PredictorSession | string {
     if (this.unavailable) return this.unavailable;
-    const layers = readMlpLayers(model);
-    if (typeof layers === 'string') return layers;
-    let engine: Engine;
+    const what = runnable(model);
+    if (typeof what === 'string') return what;
+    let engine: Engine | ProgramEngine;
     try {
-      engine = this.engineFor(layers);
+      engine = what.kind === 'mlp' ? this.engineFor(what.layers) : this.programEngineFor(what.program);
     } catch (error) {
       // e.g. a browser page, which may not compile wasm synchronously: tfjs predicts instead
       this.unavailable = `the engine could not start here: ${(error as Error).message}`;
       return this.unavailable;
     }
-    this.loadWeights(layers);
+    if (what.kind === 'mlp') this.loadWeights(what.layers);
+    else this.loadProgramWeights(what.program);
     return { predict: (input, count) => engine.predict(input, count) };
   }
 
   /** The engine it holds, if any (for `EngineRuntime.usage`). */
-  get engine(): Engine | undefined {
+  get engine(): Engine | ProgramEngine | undefined {
     return this.cached?.engine;
   }
 
@@ -62,7 +76,7 @@ export class InferenceEngine {
    */
   private loadWeights(layers: MlpLayers): void {
     const entry = this.cached!;
-    const { engine } = entry;
+    const engine = entry.engine as Engine;
     const weights = layers.dense.flatMap((layer) => layer.getWeights());
     const ids = weights.map((w) => w.dataId);
     if (entry.weights.length === ids.length && ids.every((id, i) => id === entry.weights[i])) return;
@@ -75,10 +89,33 @@ export class InferenceEngine {
     entry.weights = ids;
   }
 
+  /** loadWeights for a program: every op's weights, batchnorm's moving statistics too. */
+  private loadProgramWeights(program: Program): void {
+    const entry = this.cached!;
+    const engine = entry.engine as ProgramEngine;
+    const weights = program.ops.flatMap((op) => (op.params.length > 0 ? op.layer.getWeights() : []));
+    const ids = weights.map((w) => w.dataId);
+    if (entry.weights.length === ids.length && ids.every((id, i) => id === entry.weights[i])) return;
+    let i = 0;
+    for (const op of program.ops) for (const p of op.params) engine.write(p, weights[i++]!.dataSync() as Float32Array);
+    engine.commitWeights();
+    entry.weights = ids;
+  }
+
+  private programEngineFor(program: Program): ProgramEngine {
+    const threads = requestedThreads(this.settings);
+    const key = `program:${JSON.stringify(program.ops.map(({ layer: _layer, params: _params, ...shape }) => shape))}:${threads}`;
+    if (this.cached?.key === key) return this.cached.engine as ProgramEngine;
+    void this.dispose();
+    const engine = ProgramEngine.createSync({ program, batchSize: PROGRAM_CHUNK, samples: PROGRAM_CHUNK, threads, prediction: true });
+    this.cached = { key, engine, weights: [] };
+    return engine;
+  }
+
   private engineFor(layers: MlpLayers): Engine {
     const threads = requestedThreads(this.settings);
     const key = `${layers.inputSize}:${layers.units.join(',')}:${layers.activations.join(',')}:${threads}`;
-    if (this.cached?.key === key) return this.cached.engine;
+    if (this.cached?.key === key) return this.cached.engine as Engine;
     void this.dispose();
     const engine = Engine.createSync({
       shape: { inputSize: layers.inputSize, units: layers.units, dropout: layers.units.map(() => 0), activations: layers.activations },

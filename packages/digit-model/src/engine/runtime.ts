@@ -1,10 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import { registerPredictor, type Predictor, type PredictorSession } from '../predictor';
-import { registerTrainer, type Trainer, type TrainerContext, type TrainerSession } from '../trainer';
-import type { Engine } from './engine';
+import { registerTrainer, type EpochPlan, type Trainer, type TrainerContext, type TrainerSession } from '../trainer';
 import { InferenceEngine } from './inference';
 import { readMlpSpec, type MlpSpec } from './mlp-spec';
 import { EngineSession } from './session';
+import { compileTraining, type TrainingProgram } from './program/compile';
+import { ProgramSession } from './program/session';
 import { effectiveThreads, updateSettings, type EngineSettings } from './settings';
 
 /** What a runtime holds right now (`EngineRuntime.usage`). */
@@ -19,20 +20,35 @@ export interface EngineUsage {
   bytes: number;
 }
 
-/** A training session that tells its runtime when it is disposed. */
-class RuntimeSession extends EngineSession {
+/** What a runtime's training sessions report about the engine they run. */
+interface EngineInfo {
+  readonly threads: number;
+  readonly hasWorkers: boolean;
+  readonly memoryBytes: number;
+}
+
+/** A training session (MLP or program) that tells its runtime when it is disposed. */
+class RuntimeSession implements TrainerSession {
   constructor(
-    context: TrainerContext,
-    spec: MlpSpec,
-    settings: Readonly<EngineSettings>,
+    private readonly inner: TrainerSession & { readonly engineInfo: EngineInfo | undefined },
     private readonly done: (session: RuntimeSession) => void,
-  ) {
-    super(context, spec, settings);
+  ) {}
+
+  get engineInfo(): EngineInfo | undefined {
+    return this.inner.engineInfo;
   }
 
-  override async dispose(): Promise<void> {
+  trainEpoch(plan: EpochPlan): Promise<{ loss: number; acc: number }> {
+    return this.inner.trainEpoch(plan);
+  }
+
+  syncToModel(): void | Promise<void> {
+    return this.inner.syncToModel();
+  }
+
+  async dispose(): Promise<void> {
     this.done(this);
-    await super.dispose();
+    await this.inner.dispose();
   }
 }
 
@@ -54,9 +70,9 @@ export class EngineRuntime {
   private readonly detachers = new Set<() => void>();
   private disposed = false;
 
-  /** Trains the MLPs `readMlpSpec` accepts; says why not for the rest. */
+  /** Trains the MLPs `readMlpSpec` accepts and the models `compileTraining` compiles; says why not for the rest. */
   readonly trainer: Trainer;
-  /** Predicts with the MLPs `readMlpLayers` accepts; says why not for the rest. */
+  /** Predicts with the MLPs `readMlpLayers` accepts and the models `compileProgram` compiles; says why not for the rest. */
   readonly predictor: Predictor;
 
   constructor(settings: EngineSettings = {}) {
@@ -84,8 +100,8 @@ export class EngineRuntime {
   /** Why its trainer would not train this model, or undefined when it would. */
   trainingProblem(model: tf.LayersModel): string | undefined {
     if (this.disposed) return DISPOSED;
-    const spec = readMlpSpec(model);
-    return typeof spec === 'string' ? spec : undefined;
+    const plan = trainingPlan(model);
+    return typeof plan === 'string' ? plan : undefined;
   }
 
   /** Why its predictor would not run this model, or undefined when it would. */
@@ -112,9 +128,7 @@ export class EngineRuntime {
 
   /** What it holds now: sessions, engines, worker threads, bytes of wasm memory. */
   usage(): EngineUsage {
-    const engines = [this.inference.engine, ...[...this.sessions].map((s) => s.engineInfo as Engine | undefined)].filter(
-      (e): e is Engine => e !== undefined,
-    );
+    const engines = [this.inference.engine, ...[...this.sessions].map((s) => s.engineInfo)].filter((e): e is EngineInfo => e !== undefined);
     return {
       sessions: this.sessions.size,
       engines: engines.length,
@@ -142,9 +156,10 @@ export class EngineRuntime {
 
   private beginTraining(context: TrainerContext): TrainerSession | string {
     if (this.disposed) return DISPOSED;
-    const spec = readMlpSpec(context.model);
-    if (typeof spec === 'string') return spec;
-    const session = new RuntimeSession(context, spec, this.settings, (s) => this.sessions.delete(s));
+    const plan = trainingPlan(context.model);
+    if (typeof plan === 'string') return plan;
+    const inner = plan.kind === 'mlp' ? new EngineSession(context, plan.spec, this.settings) : new ProgramSession(context, plan.program, this.settings);
+    const session = new RuntimeSession(inner, (s) => this.sessions.delete(s));
     this.sessions.add(session);
     return session;
   }
@@ -155,3 +170,15 @@ export class EngineRuntime {
 }
 
 const DISPOSED = 'the engine runtime was disposed';
+
+/**
+ * How the engine trains a model: an MLP of Dense layers on the MLP engine (its own kernels, the
+ * fastest for that shape), any other model it supports as a compiled program; else why not (the
+ * program compiler's reason: it accepts everything the MLP reader does and more).
+ */
+function trainingPlan(model: tf.LayersModel): { kind: 'mlp'; spec: MlpSpec } | { kind: 'program'; program: TrainingProgram } | string {
+  const spec = readMlpSpec(model);
+  if (typeof spec !== 'string') return { kind: 'mlp', spec };
+  const program = compileTraining(model);
+  return typeof program === 'string' ? program : { kind: 'program', program };
+}

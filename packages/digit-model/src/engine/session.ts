@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
-import { deriveSeed } from '../seeds';
 import type { EpochPlan, TrainerContext, TrainerSession } from '../trainer';
 import { Engine } from './engine';
+import { trainEpochIn } from './epoch-loop';
 import type { MlpSpec } from './mlp-spec';
 import { stateSlots } from './optimizers';
 import { requestedThreads, type EngineSettings } from './settings';
-
-/** Event-loop yields during an epoch, so that timers and abort signals get through. */
-const YIELD_EVERY_MS = 50;
-
-/** Batches timed each way at the start of an epoch (the first of each is a warm-up). */
-const PROBE_BATCHES = 8;
 
 type Slot = 'W' | 'b';
 /** The engine's buffers for the optimizer's state slots, in `stateSlots` order. */
@@ -38,42 +32,14 @@ export class EngineSession implements TrainerSession {
   }
 
   /** The running engine (after the first epoch started): threads, whether they run in parallel, timings. */
-  get engineInfo(): Pick<Engine, 'threads' | 'parallel' | 'timings'> | undefined {
+  get engineInfo(): Pick<Engine, 'threads' | 'parallel' | 'timings' | 'hasWorkers' | 'memoryBytes'> | undefined {
     return this.engine;
   }
 
   async trainEpoch(plan: EpochPlan): Promise<{ loss: number; acc: number }> {
     const engine = (this.engine ??= await this.start(plan));
-    const classes = this.spec.units[this.spec.units.length - 1]!;
-    engine.setData(plan.images, plan.labels, plan.order, classes);
-    const n = plan.order.length;
-    let lossSum = 0;
-    let correctSum = 0;
-    let seen = 0;
-    let lastYield = performance.now();
-    const adaptive = engine.hasWorkers && this.settings.adaptive !== false;
-    const probe = { parallel: 0, serial: 0 };
-    for (let batch = 0, start = 0; start < n; batch++, start += plan.batchSize) {
-      const size = Math.min(plan.batchSize, n - start);
-      if (adaptive && batch <= 2 * PROBE_BATCHES) {
-        engine.parallel = batch < PROBE_BATCHES || (batch === 2 * PROBE_BATCHES && probe.parallel <= probe.serial);
-      }
-      const started = performance.now();
-      const { loss, correct } = engine.trainBatch(start, size, deriveSeed(this.context.seed, 4, plan.epoch, batch));
-      if (adaptive && batch % PROBE_BATCHES !== 0 && batch < 2 * PROBE_BATCHES) {
-        probe[batch < PROBE_BATCHES ? 'parallel' : 'serial'] += performance.now() - started;
-      }
-      lossSum += loss;
-      correctSum += correct;
-      seen += size;
-      plan.onBatchEnd(batch, { loss: loss / size, acc: correct / size, size });
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        lastYield = performance.now();
-      }
-      if (plan.signal?.aborted) break;
-    }
-    return { loss: lossSum / Math.max(1, seen), acc: correctSum / Math.max(1, seen) };
+    engine.setData(plan.images, plan.labels, plan.order, this.spec.units[this.spec.units.length - 1]!);
+    return trainEpochIn(engine, plan, this.context.seed, this.settings.adaptive !== false);
   }
 
   private async start(plan: EpochPlan): Promise<Engine> {

@@ -183,21 +183,22 @@ export function compileProgram(model: tf.LayersModel): Program | string {
   for (const layer of layers) {
     const name = layer.getClassName();
     const config = layer.getConfig() as Config;
-    if (done) return `layer ${layer.name} (${name}) follows the softmax`;
-    if (layer.weights.some((w) => w.dtype !== 'float32')) return `layer ${layer.name} is not float32`;
+    const at = `layer ${layer.name} (${name})`;
+    if (done) return `${at} follows the softmax`;
+    if (layer.weights.some((w) => w.dtype !== 'float32')) return `${at} is not float32`;
     const layerActivation = (): string | undefined => {
       const a = config['activation'] ?? 'linear';
       if (a === 'softmax') {
         activation(layer, 'softmax');
         done = true;
       } else if (isActivation(a)) activation(layer, a);
-      else return `layer ${layer.name} has activation ${String(a)}`;
+      else return `${at} has activation ${String(a)}`;
       return undefined;
     };
     switch (name) {
       case 'Dense': {
-        if (!map.flat) return `Dense layer ${layer.name} on a ${map.h}x${map.w} map (Flatten first)`;
-        if (config['useBias'] === false) return `Dense layer ${layer.name} has no bias`;
+        if (!map.flat) return `${at} on a ${map.h}x${map.w} map (Flatten first)`;
+        if (config['useBias'] === false) return `${at} has no bias`;
         const units = config['units'] as number;
         const input = map;
         const inputs = input.h * input.w * input.c;
@@ -211,18 +212,18 @@ export function compileProgram(model: tf.LayersModel): Program | string {
         break;
       }
       case 'Conv2D': {
-        if (map.flat) return `Conv2D layer ${layer.name} on a flat input (Reshape first)`;
-        if (config['useBias'] === false) return `Conv2D layer ${layer.name} has no bias`;
-        if ((config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return `Conv2D layer ${layer.name} is channels-first`;
+        if (map.flat) return `${at} on a flat input (Reshape first)`;
+        if (config['useBias'] === false) return `${at} has no bias`;
+        if ((config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return `${at} is channels-first`;
         const k = pair(config['kernelSize'], 'kernel size');
         const s = pair(config['strides'] ?? 1, 'strides');
         const d = pair(config['dilationRate'] ?? 1, 'dilation rate');
-        if (typeof k === 'string' || typeof s === 'string' || typeof d === 'string') return `Conv2D layer ${layer.name} has ${[k, s, d].find((x) => typeof x === 'string')}`;
-        if (d[0] !== 1 || d[1] !== 1) return `Conv2D layer ${layer.name} is dilated`;
-        if (k.some((x) => x > 7) || s.some((x) => x > 2)) return `Conv2D layer ${layer.name} has a ${k.join('x')} kernel with strides ${s.join('x')} (the engine runs kernels up to 7 and strides up to 2)`;
+        if (typeof k === 'string' || typeof s === 'string' || typeof d === 'string') return `${at} has ${[k, s, d].find((x) => typeof x === 'string')}`;
+        if (d[0] !== 1 || d[1] !== 1) return `${at} is dilated`;
+        if (k.some((x) => x > 7) || s.some((x) => x > 2)) return `${at} has a ${k.join('x')} kernel with strides ${s.join('x')} (the engine runs kernels up to 7 and strides up to 2)`;
         const wy = window(map.h, k[0], s[0], config['padding']);
         const wx = window(map.w, k[1], s[1], config['padding']);
-        if (typeof wy === 'string' || typeof wx === 'string') return `Conv2D layer ${layer.name} has ${typeof wy === 'string' ? wy : wx}`;
+        if (typeof wy === 'string' || typeof wx === 'string') return `${at} has ${typeof wy === 'string' ? wy : wx}`;
         const filters = config['filters'] as number;
         const input = map;
         const K = roundUp4(k[0] * k[1] * input.cs);
@@ -236,16 +237,16 @@ export function compileProgram(model: tf.LayersModel): Program | string {
       }
       case 'MaxPooling2D':
       case 'AveragePooling2D': {
-        if (map.flat) return `${name} layer ${layer.name} on a flat input`;
-        if ((config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return `${name} layer ${layer.name} is channels-first`;
-        if (map.cs % 4 !== 0) return `${name} layer ${layer.name} on a map of ${map.c} channels (the engine pools maps of 4n channels or after a Conv2D)`;
+        if (map.flat) return `${at} on a flat input (Reshape first)`;
+        if ((config['dataFormat'] ?? 'channelsLast') !== 'channelsLast') return `${at} is channels-first`;
+        if (map.cs % 4 !== 0) return `${at} on a map of ${map.c} channels (the engine pools maps of 4n channels or after a Conv2D)`;
         const k = pair(config['poolSize'] ?? 2, 'pool size');
         const s = pair(config['strides'] ?? config['poolSize'] ?? 2, 'strides');
-        if (typeof k === 'string' || typeof s === 'string') return `${name} layer ${layer.name} has ${typeof k === 'string' ? k : s}`;
-        if (k.some((x) => x > 3) || s.some((x) => x > 3)) return `${name} layer ${layer.name} has a ${k.join('x')} window with strides ${s.join('x')} (the engine pools windows up to 3)`;
+        if (typeof k === 'string' || typeof s === 'string') return `${at} has ${typeof k === 'string' ? k : s}`;
+        if (k.some((x) => x > 3) || s.some((x) => x > 3)) return `${at} has a ${k.join('x')} window with strides ${s.join('x')} (the engine pools windows up to 3)`;
         const wy = window(map.h, k[0], s[0], config['padding'] ?? 'valid');
         const wx = window(map.w, k[1], s[1], config['padding'] ?? 'valid');
-        if (typeof wy === 'string' || typeof wx === 'string') return `${name} layer ${layer.name} has ${typeof wy === 'string' ? wy : wx}`;
+        if (typeof wy === 'string' || typeof wx === 'string') return `${at} has ${typeof wy === 'string' ? wy : wx}`;
         push(layer, name === 'MaxPooling2D' ? 'maxpool' : 'avgpool', { ...map, h: wy.out, w: wx.out }, { kh: k[0], kw: k[1], sh: s[0], sw: s[1], pt: wy.pad, pl: wx.pad });
         break;
       }
@@ -253,9 +254,9 @@ export function compileProgram(model: tf.LayersModel): Program | string {
         const axis = config['axis'];
         const rank = map.flat ? 1 : 3;
         if (!(axis === -1 || axis === rank || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === rank)))) {
-          return `BatchNormalization layer ${layer.name} normalizes axis ${JSON.stringify(axis)}, not the last`;
+          return `${at} normalizes axis ${JSON.stringify(axis)}, not the last`;
         }
-        if (config['center'] === false || config['scale'] === false) return `BatchNormalization layer ${layer.name} has no ${config['center'] === false ? 'center' : 'scale'}`;
+        if (config['center'] === false || config['scale'] === false) return `${at} has no ${config['center'] === false ? 'center' : 'scale'}`;
         const [gamma, beta, mean, variance] = layer.weights as tf.LayerVariable[];
         const op = push(layer, 'batchnorm', map, { eps: config['epsilon'] as number, momentum: config['momentum'] as number });
         op.params = [
@@ -265,14 +266,14 @@ export function compileProgram(model: tf.LayersModel): Program | string {
           param(variance!, 1, map.c, 1, map.c, 1, 1, false),
         ];
         // cs of the statistics must cover the map's stride
-        if (roundUp4(map.c) < map.cs) return `BatchNormalization layer ${layer.name} on padded channels`;
+        if (roundUp4(map.c) < map.cs) return `${at} on padded channels`;
         batchStatistics = true;
         break;
       }
       case 'Dropout': {
         const rate = config['rate'] as number;
-        if (config['noiseShape'] != null) return `Dropout layer ${layer.name} has a noise shape`;
-        if (!(rate >= 0 && rate < 1)) return `Dropout layer ${layer.name} has rate ${rate}`;
+        if (config['noiseShape'] != null) return `${at} has a noise shape`;
+        if (!(rate >= 0 && rate < 1)) return `${at} has rate ${rate}`;
         push(layer, 'dropout', map, { dropRate: rate });
         break;
       }
@@ -283,11 +284,11 @@ export function compileProgram(model: tf.LayersModel): Program | string {
         const target = config['targetShape'] as number[];
         const count = map.h * map.w * map.c;
         const dims = target.includes(-1) ? target.map((d) => (d === -1 ? count / target.filter((x) => x !== -1).reduce((a, b) => a * b, 1) : d)) : target;
-        if (dims.reduce((a, b) => a * b, 1) !== count) return `Reshape layer ${layer.name} to ${JSON.stringify(target)}`;
+        if (dims.reduce((a, b) => a * b, 1) !== count) return `${at} has target shape ${JSON.stringify(target)}`;
         let next: MapShape;
         if (dims.length === 1) next = { h: 1, w: 1, c: count, cs: count, flat: true };
         else if (dims.length === 3) next = { h: dims[0]!, w: dims[1]!, c: dims[2]!, cs: dims[2]!, flat: false };
-        else return `Reshape layer ${layer.name} to rank ${dims.length}`;
+        else return `${at} reshapes to rank ${dims.length} (the engine runs flat and height x width x channels tensors)`;
         if (map.c === map.cs) map = next; // the same floats in the same order
         else push(layer, 'repack', next, { count });
         break;
@@ -297,15 +298,15 @@ export function compileProgram(model: tf.LayersModel): Program | string {
       case 'Softmax': {
         const a = name === 'Activation' ? config['activation'] : name === 'Softmax' ? 'softmax' : config['maxValue'] == null ? 'relu' : 'relu6';
         if (a === 'softmax') {
-          if (name === 'Softmax' && config['axis'] !== undefined && config['axis'] !== -1 && !(map.flat && config['axis'] === 1)) return `Softmax layer ${layer.name} over axis ${String(config['axis'])}`;
+          if (name === 'Softmax' && config['axis'] !== undefined && config['axis'] !== -1 && !(map.flat && config['axis'] === 1)) return `${at} over axis ${String(config['axis'])}`;
           activation(layer, 'softmax');
           done = true;
         } else if (isActivation(a)) activation(layer, a);
-        else return `layer ${layer.name} has activation ${String(a)}`;
+        else return `${at} has activation ${String(a)}`;
         break;
       }
       default:
-        return `layer ${layer.name} (${name}) is not supported by the digits engine`;
+        return `${at} is not supported by the digits engine`;
     }
   }
   if (!done || ops.length === 0) return 'the model does not end in softmax';
