@@ -146,7 +146,9 @@ export function compileProgram(model: tf.LayersModel): Program | string {
   let map: MapShape;
   if (shape.length === 2) map = { h: 1, w: 1, c: shape[1]!, cs: shape[1]!, flat: true };
   else if (shape.length === 4) map = { h: shape[1]!, w: shape[2]!, c: shape[3]!, cs: shape[3]!, flat: false };
-  else return `input of rank ${shape.length - 1} (the engine takes flat or height x width x channels inputs)`;
+  // rows x columns: one row of pixels per map row as far as layout goes (a Reshape to channels usually follows)
+  else if (shape.length === 3) map = { h: 1, w: shape[1]!, c: shape[2]!, cs: shape[2]!, flat: false };
+  else return `input of rank ${shape.length - 1} (the engine takes flat, rows x columns or height x width x channels inputs)`;
   const pixels = map.h * map.w * map.c;
   const ops: ProgramOp[] = [];
   let paramFloats = 0;
@@ -287,8 +289,9 @@ export function compileProgram(model: tf.LayersModel): Program | string {
         if (dims.reduce((a, b) => a * b, 1) !== count) return `${at} has target shape ${JSON.stringify(target)}`;
         let next: MapShape;
         if (dims.length === 1) next = { h: 1, w: 1, c: count, cs: count, flat: true };
+        else if (dims.length === 2) next = { h: 1, w: dims[0]!, c: dims[1]!, cs: dims[1]!, flat: false };
         else if (dims.length === 3) next = { h: dims[0]!, w: dims[1]!, c: dims[2]!, cs: dims[2]!, flat: false };
-        else return `${at} reshapes to rank ${dims.length} (the engine runs flat and height x width x channels tensors)`;
+        else return `${at} reshapes to rank ${dims.length} (the engine runs flat, rows x columns and height x width x channels tensors)`;
         if (map.c === map.cs) map = next; // the same floats in the same order
         else push(layer, 'repack', next, { count });
         break;
