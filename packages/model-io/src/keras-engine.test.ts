@@ -54,7 +54,7 @@ describe('imported Keras CNNs in the digits engine', () => {
     const batches = 2;
     const split = takeFirst(data.train, batches * batch);
     const engineLosses: number[] = [];
-    const session = runtime.trainer.begin({ model: inEngine!, batchSize: batch, seed: 0, backend: tf.getBackend() });
+    const session = await runtime.trainer.begin({ model: inEngine!, batchSize: batch, seed: 0, backend: tf.getBackend() });
     if (typeof session === 'string') throw new Error(session);
     const order = Uint32Array.from({ length: split.count }, (_, i) => i);
     await session.trainEpoch({ epoch: 1, images: split.images, labels: split.labels, pixels: 784, order, batchSize: batch, onBatchEnd: (_b, logs) => void engineLosses.push(logs.loss) });
