@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,18 +14,27 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('digits train names its trainer', () => {
-  it('the convnet, which the engine does not train: tfjs on wasm, and why', async () => {
-    const run = await runDigits(
+  it('the convnet trains in the engine; a model it does not train goes to tfjs on wasm, saying why', async () => {
+    const cnn = await runDigits(
       ['train', '--arch', 'cnn', '--limit', '256', '--epochs', '1', '--validation-split', '0.5', '--backend', 'engine', '--out', 'cnn'],
       { cwd: work, timeoutMs: 240_000 },
     );
+    expect(cnn.code, cnn.stderr).toBe(0);
+    expect(cnn.stdout).toMatch(/^Trainer: engine$/m);
+    // the saved CNN with an activation the engine does not compute (a valid tfjs model all the same), resumed
+    const file = join(work, 'cnn', 'model.json');
+    const model = JSON.parse(readFileSync(file, 'utf8')) as { modelTopology: { config: { layers: { config: { name: string; activation?: string } }[] } } };
+    const dense = model.modelTopology.config.layers.find((l) => l.config.name === 'dense_1')!;
+    dense.config.activation = 'elu';
+    writeFileSync(file, JSON.stringify(model));
+    const run = await runDigits(['train', '--resume', 'cnn', '--epochs', '2', '--backend', 'engine'], { cwd: work, timeoutMs: 240_000 });
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.split('\n');
     const trainer = lines.findIndex((line) => line.startsWith('Trainer: '));
-    // one line, after the backend and the run's summary, before the first epoch
-    expect(lines[trainer]).toMatch(/^Trainer: tfjs on wasm \(engine: layer \S+ \(Reshape\) is not part of a Dense\/activation\/Dropout\/softmax stack\)$/);
-    expect(trainer).toBeGreaterThan(lines.findIndex((line) => line.startsWith('Backend: engine - ')));
-    expect(trainer).toBeLessThan(lines.findIndex((line) => line.startsWith('Epoch 1/1 - ')));
+    // one line, after the run's summary, before the first epoch
+    expect(lines[trainer]).toBe('Trainer: tfjs on wasm (engine: layer dense_1 (Dense) has activation elu)');
+    expect(trainer).toBeGreaterThan(lines.findIndex((line) => line.startsWith('Resuming ')));
+    expect(trainer).toBeLessThan(lines.findIndex((line) => line.startsWith('Epoch 2/2 - ')));
   }, 300_000);
 
   it('the MLP trains in the engine; --json reports the trainer', async () => {

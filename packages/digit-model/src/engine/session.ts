@@ -4,12 +4,10 @@ import type { EpochPlan, TrainerContext, TrainerSession } from '../trainer';
 import { Engine } from './engine';
 import { trainEpochIn } from './epoch-loop';
 import type { MlpSpec } from './mlp-spec';
-import { stateSlots } from './optimizers';
+import { loadOptimizerState, saveOptimizerState, type StateSlots } from './optimizer-state';
 import { requestedThreads, type EngineSettings } from './settings';
 
 type Slot = 'W' | 'b';
-/** The engine's buffers for the optimizer's state slots, in `stateSlots` order. */
-const ENGINE_SLOT = ['m', 'v'] as const;
 
 /**
  * Trains an epoch at a time in the engine and writes the weights and the optimizer's state back
@@ -63,12 +61,21 @@ export class EngineSession implements TrainerSession {
     return engine;
   }
 
-  /** The model's variables in the optimizer's order (model.trainableWeights), as (layer, slot). */
-  private slots(): { layer: number; slot: Slot; name: string }[] {
+  /** The model's variables in the optimizer's order (model.trainableWeights), each with its engine buffers. */
+  private variables(engine: Engine): StateSlots[] {
+    const { spec, inputs } = this;
     return this.context.model.trainableWeights.map((variable) => {
-      for (let layer = 0; layer < this.spec.dense.length; layer++) {
-        const i = this.spec.dense[layer]!.trainableWeights.indexOf(variable);
-        if (i >= 0) return { layer, slot: i === 0 ? 'W' : 'b', name: variable.name };
+      for (let layer = 0; layer < spec.dense.length; layer++) {
+        const i = spec.dense[layer]!.trainableWeights.indexOf(variable);
+        if (i < 0) continue;
+        const slot: Slot = i === 0 ? 'W' : 'b';
+        const [rows, units] = [inputs[layer]!, spec.units[layer]!];
+        return {
+          name: variable.name,
+          shape: slot === 'W' ? [rows, units] : [units],
+          read: (k) => engine.read(layer, `${k}${slot}`, rows, units),
+          write: (k, values) => engine.write(layer, `${k}${slot}`, values, rows, units),
+        };
       }
       throw new Error(`trainable weight ${variable.name} is not a Dense kernel or bias`);
     });
@@ -81,21 +88,7 @@ export class EngineSession implements TrainerSession {
       engine.write(l, 'b', bias!.dataSync() as Float32Array, this.inputs[l]!, this.spec.units[l]!);
     });
     engine.commitWeights();
-    const optimizer = this.context.model.optimizer;
-    const state = await optimizer.getWeights();
-    const [iter, ...moments] = state;
-    engine.iterations = iter ? (await iter.tensor.data())[0]! : 0;
-    iter?.tensor.dispose();
-    const slots = this.slots();
-    const kinds = stateSlots(this.spec.optimizer);
-    if (kinds.length > 0 && moments.length === kinds.length * slots.length) {
-      kinds.forEach((_, k) =>
-        slots.forEach(({ layer, slot }, i) => {
-          const values = moments[k * slots.length + i]!.tensor.dataSync() as Float32Array;
-          engine.write(layer, `${ENGINE_SLOT[k]!}${slot}`, values, this.inputs[layer]!, this.spec.units[layer]!);
-        }),
-      );
-    }
+    await loadOptimizerState(this.context.model.optimizer, this.spec.optimizer, engine, this.variables(engine));
   }
 
   async syncToModel(): Promise<void> {
@@ -112,24 +105,7 @@ export class EngineSession implements TrainerSession {
         bias.dispose();
       }
     });
-    const optimizer = this.context.model.optimizer;
-    const old = await optimizer.getWeights();
-    const slots = this.slots();
-    const shape = (layer: number, slot: Slot) => (slot === 'W' ? [inputs[layer]!, spec.units[layer]!] : [spec.units[layer]!]);
-    const state = stateSlots(spec.optimizer).flatMap((suffix, k) =>
-      slots.map(({ layer, slot, name }) => ({
-        name: `${name}/${suffix}`,
-        tensor: tf.tensor(engine.read(layer, `${ENGINE_SLOT[k]!}${slot}`, inputs[layer]!, spec.units[layer]!), shape(layer, slot)),
-      })),
-    );
-    const fresh = [{ name: 'iter', tensor: tf.scalar(engine.iterations, 'int32') }, ...state];
-    try {
-      await optimizer.setWeights(fresh);
-    } finally {
-      fresh.forEach((w) => w.tensor.dispose());
-    }
-    // setWeights made new variables; the old moments (and the iterations scalar) are ours to free
-    old.forEach((w) => w.tensor.dispose());
+    await saveOptimizerState(this.context.model.optimizer, spec.optimizer, engine, this.variables(engine));
   }
 
   async dispose(): Promise<void> {

@@ -200,6 +200,11 @@ export class ProgramEngine {
     return out;
   }
 
+  /** One optimizer step from the gradients the last `forwardBackward` left (for profiling). */
+  updateStep(): void {
+    this.run(CMD.update);
+  }
+
   private run(cmd: number): void {
     const started = performance.now();
     this.crew.run(cmd);

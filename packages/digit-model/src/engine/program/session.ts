@@ -2,13 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
 import type { EpochPlan, TrainerContext, TrainerSession } from '../../trainer';
 import { trainEpochIn } from '../epoch-loop';
-import { stateSlots } from '../optimizers';
+import { loadOptimizerState, saveOptimizerState, type StateSlots } from '../optimizer-state';
 import { requestedThreads, type EngineSettings } from '../settings';
 import type { ParamLayout, TrainingProgram } from './compile';
 import { ProgramEngine } from './engine';
 
-/** The engine's buffers for the optimizer's state slots, in `stateSlots` order. */
-const ENGINE_SLOT = ['m', 'v'] as const;
 
 /**
  * Trains a compiled program an epoch at a time in the engine and writes the weights (batchnorm's
@@ -60,12 +58,17 @@ export class ProgramSession implements TrainerSession {
     return engine;
   }
 
-  /** The model's trainable variables in the optimizer's order, each with its place in the engine. */
-  private trainable(): ParamLayout[] {
+  /** The model's trainable variables in the optimizer's order, each with its engine buffers. */
+  private variables(engine: ProgramEngine): StateSlots[] {
     return this.context.model.trainableWeights.map((variable) => {
       const param = this.params.find((p) => p.variable === variable);
       if (!param) throw new Error(`trainable weight ${variable.name} is not in the compiled program`);
-      return param;
+      return {
+        name: variable.name,
+        shape: variable.shape as number[],
+        read: (slot) => engine.read(param, slot),
+        write: (slot, values) => engine.write(param, values, slot),
+      };
     });
   }
 
@@ -75,15 +78,7 @@ export class ProgramSession implements TrainerSession {
       op.params.forEach((p, i) => engine.write(p, values[i]!.dataSync() as Float32Array));
     }
     engine.commitWeights();
-    const state = await this.context.model.optimizer.getWeights();
-    const [iter, ...moments] = state;
-    engine.iterations = iter ? (await iter.tensor.data())[0]! : 0;
-    iter?.tensor.dispose();
-    const params = this.trainable();
-    const kinds = stateSlots(this.program.optimizer);
-    if (kinds.length > 0 && moments.length === kinds.length * params.length) {
-      kinds.forEach((_, k) => params.forEach((p, i) => engine.write(p, moments[k * params.length + i]!.tensor.dataSync() as Float32Array, ENGINE_SLOT[k]!)));
-    }
+    await loadOptimizerState(this.context.model.optimizer, this.program.optimizer, engine, this.variables(engine));
   }
 
   async syncToModel(): Promise<void> {
@@ -98,20 +93,7 @@ export class ProgramSession implements TrainerSession {
         tensors.forEach((t) => t.dispose());
       }
     }
-    const optimizer = this.context.model.optimizer;
-    const old = await optimizer.getWeights();
-    const params = this.trainable();
-    const state = stateSlots(this.program.optimizer).flatMap((suffix, k) =>
-      params.map((p) => ({ name: `${p.variable.name}/${suffix}`, tensor: tf.tensor(engine.read(p, ENGINE_SLOT[k]!), p.variable.shape as number[]) })),
-    );
-    const fresh = [{ name: 'iter', tensor: tf.scalar(engine.iterations, 'int32') }, ...state];
-    try {
-      await optimizer.setWeights(fresh);
-    } finally {
-      fresh.forEach((w) => w.tensor.dispose());
-    }
-    // setWeights made new variables; the old moments (and the iterations scalar) are ours to free
-    old.forEach((w) => w.tensor.dispose());
+    await saveOptimizerState(this.context.model.optimizer, this.program.optimizer, engine, this.variables(engine));
   }
 
   async dispose(): Promise<void> {

@@ -1,0 +1,14 @@
+import * as tf from '@tensorflow/tfjs';
+import { loadMnist } from '@digits/mnist-data/node';
+import { takeFirst } from '@digits/mnist-data';
+import { createCnn, evaluate, selectBackend, train } from '/work/main/packages/digit-model/src/index';
+const data = await loadMnist();
+const choice = await selectBackend('engine');
+console.log(choice.reason);
+const model = createCnn({ seed: 0 });
+const n = Number(process.env.N ?? 6400);
+const h = await train(model, takeFirst(data.train, n), { epochs: Number(process.env.E ?? 1), seed: 0, validationData: takeFirst(data.test, 2000) });
+console.log(h.trainer, h.trainerReason, h.epochs.map((e) => `${e.seconds.toFixed(2)}s loss ${e.loss.toFixed(4)} acc ${e.acc.toFixed(4)} val ${e.val_acc?.toFixed(4)}`));
+const t = performance.now();
+const ev = await evaluate(model, data.test);
+console.log('test', ev.accuracy, `${(performance.now() - t).toFixed(0)} ms`, tf.memory().numTensors);
