@@ -60,8 +60,8 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     const backend = await page.locator('#backend').textContent();
     expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(backend);
     expect(await page.locator('#model-name').textContent()).toContain('default model');
-    // the default model is the CNN: tfjs runs it (the digits engine runs MLPs; beyond.test.ts checks the MLP there)
-    expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(/^tfjs: /);
+    // the default model is the CNN: the digits engine runs it on the engine backend (shown as wasm), tfjs elsewhere
+    expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(backend === 'wasm' ? /^the digits engine$/ : /^tfjs: /);
     // the card shown is the one stored in the served model.json, and its figures agree with the weights
     const stored = JSON.parse(await readFile(join(dist, 'models/default/model.json'), 'utf8'));
     const card = JSON.parse((await page.locator('#model-card').textContent())!);
@@ -259,7 +259,8 @@ describe('the digits web app, in Chromium, served from a sub-path', () => {
     const bytes = await readFile(KERAS_FIXTURE);
     await dropFiles([{ name: 'tfkeras2.6.0_mnist_convnet.full.h5', bytes }]);
     await expect.poll(() => page.locator('#model-name').textContent(), { timeout: 30_000 }).toContain('convnet');
-    expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(/^tfjs: /);
+    const backend = await page.locator('#backend').textContent();
+    expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(backend === 'wasm' ? /^the digits engine$/ : /^tfjs: /);
   });
 
   it('loads a Keras save_weights .h5 dropped together with its config.json', async () => {

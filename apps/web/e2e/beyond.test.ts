@@ -134,7 +134,8 @@ describe('beyond the peers: not sure, clickable grid, saliency, model picker, co
     await page.keyboard.press('ArrowUp');
     await expect.poll(() => page.locator('#model-name').textContent()).toContain('default model (CNN');
     expect(await page.locator('#model-picker input[value="default"]').isChecked()).toBe(true);
-    expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(/^tfjs: /);
+    // the CNN runs in the digits engine too
+    expect(await page.locator('#model-name').getAttribute('data-runs-on')).toMatch(backend === 'wasm' ? /^the digits engine$/ : /^tfjs: /);
   });
 
   it('compares two models side by side on the same drawing, also a pinned one', async () => {

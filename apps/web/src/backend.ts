@@ -55,7 +55,7 @@ function webglRenderer(): string | null {
  * tfjs's multi-threaded wasm build starts its pthread workers from its own script, which does not
  * survive bundling (the workers fail with "e is not defined" and the backend never comes up). In a
  * cross-origin isolated page it would be chosen, so it is switched off: tfjs runs its wasm kernels
- * on one thread, and the digits engine (which has its own workers) uses the cores for MLPs.
+ * on one thread, and the digits engine (which has its own workers) uses the cores.
  */
 async function singleThreadedWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm'); // registers the flag (the library imports the same module)

@@ -45,7 +45,7 @@ export class Predictor {
     this.listeners.add(listener);
   }
 
-  /** Where predictions run: the digits engine (MLPs, engine backend) or tfjs, and why. */
+  /** Where predictions run: the digits engine (on the engine backend, for the models it supports) or tfjs, and why. */
   get runsOn(): string {
     if (!this.active) return 'no model';
     const problem = enginePredictionProblem(this.active.model);

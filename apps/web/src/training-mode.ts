@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { builtinEngine } from '@digits/model/engine';
 
 /**
- * Says how training runs here: the digits engine (MLPs, on the engine backend) on how many worker
+ * Says how training runs here: the digits engine (both networks, on the engine backend) on how many worker
  * threads, and why only one when the page is not cross-origin isolated. `data-threads` carries the
  * count for the tests.
  */
@@ -16,16 +16,15 @@ export function showTrainingMode(line: HTMLElement, backendChoice: string): void
   const threads = builtinEngine.threads;
   line.dataset.threads = String(threads);
   line.dataset.isolated = String(globalThis.crossOriginIsolated === true);
-  const cnn = `CNNs train on tfjs (${backend} backend)`;
   if (threads > 1) {
-    line.textContent = `The tutorial MLP trains in the digits engine on ${threads} threads (this page is cross-origin isolated); ${cnn}.`;
+    line.textContent = `Both networks train in the digits engine on ${threads} threads (this page is cross-origin isolated).`;
     return;
   }
   const controlled = 'serviceWorker' in navigator && navigator.serviceWorker.controller !== null;
   line.textContent =
-    `The tutorial MLP trains in the digits engine on 1 thread: this page is not cross-origin isolated` +
+    `Both networks train in the digits engine on 1 thread: this page is not cross-origin isolated` +
     (controlled ? ' yet (reload it: the offline service worker adds the headers)' : ' (the host sends no COOP/COEP headers)') +
-    `; ${cnn}.`;
+    '.';
 }
 
 /**
