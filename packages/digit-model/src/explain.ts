@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { DigitsError } from '@digits/mnist-data';
+import { sampleShape } from './predict';
 
 /**
  * "What drove the prediction": saliency on the input, the most active hidden units of an MLP with
  * their weight images, a convnet's first feature maps. All run in tfjs inside tf.tidy (no tensor
  * outlives a call) and take one image of n pixels (0..1, white ink on black, as preprocessImage gives).
  */
-
-function sampleShape(model: tf.LayersModel): number[] {
-  return (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 1);
-}
 
 function checkPixels(model: tf.LayersModel, pixels: Float32Array): void {
   const size = sampleShape(model).reduce((a, b) => a * b, 1);

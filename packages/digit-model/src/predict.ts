@@ -16,7 +16,8 @@ function inputSize(model: tf.LayersModel): number {
 }
 
 /** One sample's input shape, e.g. [784] for the MLP or [28, 28, 1] for a Keras convnet. */
-function sampleShape(model: tf.LayersModel): number[] {
+/** The shape of one sample the model takes (its input shape without the batch axis). */
+export function sampleShape(model: tf.LayersModel): number[] {
   return (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 1);
 }
 

@@ -139,6 +139,21 @@ describe('train (wasm backend)', () => {
     expect(counts[1]).toBe(counts[0]);
   });
 
+  it('feeds a model with a height x width x channels input (as Keras CNNs have) batches of that shape', async () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 3, activation: 'relu' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const history = await train(model, takeFirst(data.train, 64), { epochs: 2, batchSize: 32, validationSplit: 0 });
+    expect(history.trainer).toBe('tfjs');
+    expect(history.epochs[1]!.loss).toBeLessThan(history.epochs[0]!.loss);
+    model.dispose();
+  });
+
   it('rejects bad options with BAD_ARGUMENT', async () => {
     for (const options of [{ epochs: -1 }, { batchSize: 0 }, { validationSplit: 1 }, { epochs: 1.5 }]) {
       await expect(train(small_net(), small, options)).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });

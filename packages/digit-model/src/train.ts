@@ -5,7 +5,7 @@ import { sampleSize } from './batches';
 import { assertModelFits } from './fit';
 import { hasSparseLabels } from './losses';
 import { compileModel } from './models';
-import { evaluate } from './predict';
+import { evaluate, sampleShape } from './predict';
 import { deriveSeed } from './seeds';
 import { beginTraining, type EpochPlan } from './trainer';
 
@@ -154,7 +154,8 @@ async function trainEpochWithTfjs(
   for (let batch = 0, start = 0; start < n; batch++, start += plan.batchSize) {
     const { x, y, labels } = gatherBatch(split, plan.order.subarray(start, start + plan.batchSize));
     const size = labels.length;
-    const xs = tf.tensor2d(x, [size, plan.pixels]);
+    // the model's own input shape: flat, or height x width x channels (e.g. an imported Keras CNN)
+    const xs = tf.tensor(x, [size, ...sampleShape(model)]);
     const ys = sparse ? tf.tensor2d(Float32Array.from(labels), [size, 1]) : tf.tensor2d(y, [size, y.length / size]);
     let values: number | number[];
     try {

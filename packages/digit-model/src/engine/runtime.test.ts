@@ -5,14 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeFirst, type Dataset } from '@digits/mnist-data';
 import { selectBackend } from '../backends/select';
-import { createMlp } from '../models';
+import { createCnn, createMlp } from '../models';
 import { predictProbabilities } from '../predict';
 import { registeredPredictors } from '../predictor';
 import { mnist } from '../test-utils/mnist';
 import { train } from '../train';
-import { registeredTrainers } from '../trainer';
+import { registeredTrainers, type TrainerSession } from '../trainer';
 import { EngineRuntime } from './runtime';
-import type { EngineSession } from './session';
 
 let data: Dataset;
 
@@ -50,11 +49,14 @@ function lstmModel(): tf.Sequential {
 }
 
 describe('EngineRuntime', () => {
-  it('disposing frees its engines: their worker threads exit and their memory can be collected', async () => {
+  it.each([
+    ['an MLP', () => createMlp({ hiddenUnits: [32], seed: 2 })],
+    ['a CNN (a compiled program)', () => createCnn({ filters: [4, 6], denseUnits: 8, seed: 2 })],
+  ])('disposing frees its engines for %s: their worker threads exit and their memory can be collected', async (_name, build) => {
     const split = takeFirst(data.train, 64);
     const order = Uint32Array.from({ length: split.count }, (_, i) => i);
     const run = async (runtime: EngineRuntime, model: tf.LayersModel) => {
-      const session = runtime.trainer.begin({ model, batchSize: 16, seed: 1, backend: tf.getBackend() }) as EngineSession;
+      const session = runtime.trainer.begin({ model, batchSize: 16, seed: 1, backend: tf.getBackend() }) as TrainerSession & { engineInfo: unknown };
       await session.trainEpoch({ epoch: 1, images: split.images, labels: split.labels, pixels: 784, order, batchSize: 16, onBatchEnd() {} });
       const detach = runtime.attach();
       predictProbabilities(model, split); // the runtime's inference engine
@@ -62,7 +64,7 @@ describe('EngineRuntime', () => {
       return session;
     };
     await tf.setBackend('cpu');
-    const model = createMlp({ hiddenUnits: [32], seed: 2 });
+    const model = build();
     // a first runtime warms up whatever the process starts once (compiled modules, tfjs, timers)
     await new EngineRuntime({ threads: 2 }).dispose().then(async () => {
       const warm = new EngineRuntime({ threads: 2 });

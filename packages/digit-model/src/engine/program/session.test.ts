@@ -70,7 +70,7 @@ describe.each(Object.entries(OPTIMIZERS))('a CNN trained in the engine with %s',
     await tfjsBatches(inTfjs, split, 0, 3);
     const want = inTfjs.getWeights().map((w) => w.dataSync() as Float32Array);
     for (const [name, model] of [['engine', inEngine], ['tfjs after the engine', resumed], ['the engine after tfjs', reverse]] as const) {
-      model.getWeights().forEach((w, i) => expect(relativeError(w.dataSync() as Float32Array, want[i]!), `${name}: ${w.name}`).toBeLessThan(2e-4));
+      model.getWeights().forEach((w, i) => expect(relativeError(w.dataSync() as Float32Array, want[i]!), `${name}: ${model.weights[i]!.name}`).toBeLessThan(2e-4));
     }
     // the iteration count went through the saved state too
     const iterations = async (m: tf.LayersModel) => (await m.optimizer.getWeights())[0]?.tensor.dataSync()[0];

