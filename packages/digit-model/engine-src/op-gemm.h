@@ -13,6 +13,7 @@
 #pragma once
 #include "program.h"
 #include "spmm.h"
+#include "gemm.h"
 
 // im2col rows a Conv2D builds, multiplies and scatters back at a time
 #define CONV_BLOCK 256
@@ -61,12 +62,40 @@ static inline int gemm_pixels(const ProgramJob *job, const Op *o) {
   return o->kind == OP_DENSE ? job->rows : job->rows * o->oh * o->ow;
 }
 
+// Dense im2col rows of output pixels [g0, g1): K floats each, zero outside the map and past the taps.
+static void im2col(const Op *o, int g0, int g1, const float *x, float *cols) {
+  int cs = o->cs;
+  for (int k = 0; k < (g1 - g0) * o->K; k++) cols[k] = 0;
+  for (int g = g0; g < g1; g++) {
+    PIXEL_OF(o, g, s, oy, ox);
+    const float *xs = x + s * o->in_size;
+    float *row = cols + (g - g0) * o->K;
+    FOR_WINDOW(o, oy, ox) {
+      const float *p = xs + (iy * o->w + ix) * cs;
+      float *q = row + (ky * o->kw + kx) * cs;
+      for (int k = 0; k < cs; k++) q[k] = p[k];
+    }
+  }
+}
+
+// Inputs at least half nonzero (after sigmoid, tanh or batchnorm, say) go through the dense
+// register-blocked product instead (gemm_packed): it loads each kernel row once for three output rows.
 static void gemm_forward(const Program *prog, ProgramJob *job, const Op *o, const float *x, float *y) {
   int n = gemm_pixels(job, o), block = o->kind == OP_DENSE ? n : CONV_BLOCK;
+  const float *bias = prog->P + o->b;
   for (int g0 = 0; g0 < n; g0 += block) {
     int g1 = g0 + block < n ? g0 + block : n;
     gemm_rows(o, g0, g1, x, job->csr_ptr, job->csr_idx, job->csr_val);
-    spmm_packed(g1 - g0, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, y + g0 * o->ocs, o->ocs, o->ocs, prog->P + o->b);
+    float *out = y + g0 * o->ocs;
+    int dense_inputs = o->kind == OP_DENSE ? o->in_size : o->kh * o->kw * o->c;
+    if (2 * job->csr_ptr[g1 - g0] <= (g1 - g0) * dense_inputs) {
+      spmm_packed(g1 - g0, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, out, o->ocs, o->ocs, bias);
+    } else if (o->kind == OP_DENSE) {
+      gemm_packed(g1 - g0, o->K, x + g0 * o->in_size, o->in_size, o->Wp, out, o->ocs, o->ocs, bias);
+    } else {
+      im2col(o, g0, g1, x, job->dcol);
+      gemm_packed(g1 - g0, o->K, job->dcol, o->K, o->Wp, out, o->ocs, o->ocs, bias);
+    }
   }
 }
 

@@ -83,6 +83,11 @@ typedef struct {
   float *dcol;               // scratch: a convolution's input gradient before col2im
   float *G;                  // this thread's gradients, laid out as the parameters
   float *probs;              // optional: rows x classes probabilities out
+  int32_t shard;             // this job's shard of the batch, of `shards` (all run at once: see batchnorm)
+  int32_t shards;
+  int32_t *sync;             // shared by the shards: a barrier's count and generation
+  float *partial;            // shared by the shards: [shard][3][channels] partial sums of a batchnorm
+  int32_t partial_stride;    // floats per shard in `partial`
   float loss;                // out: summed loss of the rows
   int32_t correct;           // out: rows whose argmax is the label
 } ProgramJob;

@@ -122,3 +122,4 @@ static void pack_rows(const float *W, int n, int ld, int in, int r0, int r1, flo
     for (int j = 0; j < n; j++) o[j * pw] = W[k * ld + j];
   }
 }
+

@@ -137,6 +137,11 @@ export const PROGRAM_JOB = offsets([
   ['dcol', 1],
   ['G', 1],
   ['probs', 1],
+  ['shard', 1],
+  ['shards', 1],
+  ['sync', 1],
+  ['partial', 1],
+  ['partial_stride', 1],
   ['loss', 1],
   ['correct', 1],
 ] as const);

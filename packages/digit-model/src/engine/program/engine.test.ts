@@ -1,8 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { takeFirst, type Split } from '@digits/mnist-data';
 import { loadIdxDirectory } from '@digits/mnist-data/node';
 import { createCnn } from '../../models';
+import type { OptimizerSpec } from '../optimizers';
 import type { EngineSimd } from '../wasm-module';
 import { compileProgram, type Program } from './compile';
 import { ProgramEngine } from './engine';
@@ -16,6 +18,7 @@ const BATCH = 32;
 let split: Split;
 let program: Program;
 let initial: Map<string, Float32Array>;
+let batchnorm: Program;
 
 beforeAll(async () => {
   split = takeFirst((await loadIdxDirectory(MNIST_DIR)).train, 4 * BATCH);
@@ -25,21 +28,34 @@ beforeAll(async () => {
   if (typeof compiled === 'string') throw new Error(compiled);
   program = compiled;
   initial = new Map(model.weights.map((w, i) => [w.name, model.getWeights()[i]!.dataSync() as Float32Array]));
+  const bn = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 3, strides: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+      tf.layers.batchNormalization(),
+      tf.layers.reLU(),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
+    ],
+  });
+  const compiledBn = compileProgram(bn);
+  if (typeof compiledBn === 'string') throw new Error(compiledBn);
+  batchnorm = compiledBn;
+  bn.weights.forEach((w, i) => initial.set(w.name, bn.getWeights()[i]!.dataSync() as Float32Array));
 });
 
 /** Four Adam steps (dropout seeds 5, 6, 7, 8); the losses and every weight after them. */
-async function trainFour(options: { threads: number; simd?: EngineSimd; parallel?: boolean }) {
+async function trainFour(options: { threads: number; simd?: EngineSimd; parallel?: boolean; program?: Program; optimizer?: OptimizerSpec }) {
   const engine = await ProgramEngine.create({
-    program,
+    program: options.program ?? program,
     batchSize: BATCH,
     samples: split.count,
     threads: options.threads,
     simd: options.simd,
-    optimizer: { kind: 'adam', learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    optimizer: options.optimizer ?? { kind: 'adam', learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
   });
   try {
     if (options.parallel === false) engine.parallel = false;
-    const params = program.ops.flatMap((op) => op.params);
+    const params = (options.program ?? program).ops.flatMap((op) => op.params);
     for (const p of params) engine.write(p, initial.get(p.variable.name)!);
     engine.commitWeights();
     engine.setData(split.images, split.labels, Uint32Array.from({ length: split.count }, (_, i) => i));
@@ -61,6 +77,18 @@ describe('the program engine runs deterministically', () => {
     expect(again.weights).toEqual(first.weights);
     expect(serial.weights).toEqual(first.weights);
     expect(serial.losses).toEqual(first.losses);
+  });
+
+  it('trains batchnorm on 2 shards that meet for the batch statistics: deterministic, serial refused, as 1 shard to rounding', async () => {
+    // SGD: the conv's bias before batchnorm has a true gradient of 0, which Adam would turn from
+    // rounding noise into full steps
+    const sgd: OptimizerSpec = { kind: 'sgd', learningRate: 0.1 };
+    const two = await trainFour({ threads: 2, program: batchnorm, optimizer: sgd });
+    const again = await trainFour({ threads: 2, program: batchnorm, parallel: false, optimizer: sgd });
+    const one = await trainFour({ threads: 1, program: batchnorm, optimizer: sgd });
+    expect([two.threads, two.workers]).toEqual([2, true]);
+    expect(again.weights).toEqual(two.weights);
+    expect(maxDiff(two.weights, one.weights)).toBeLessThan(1e-5);
   });
 
   it('agrees across 1 and 2 shards, and across the SIMD128 and relaxed-SIMD builds, to float32 rounding', async () => {

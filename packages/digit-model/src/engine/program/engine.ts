@@ -73,8 +73,10 @@ export class ProgramEngine {
 
   private static build(config: ProgramEngineConfig) {
     const { program, batchSize, samples } = config;
-    // batch statistics need every sample of the batch in one shard
-    const wanted = program.batchStatistics && !config.prediction ? 1 : config.threads;
+    // batch statistics meet at a barrier, so the shards of a program with batchnorm must run at the
+    // same time: on workers, or as one shard where there are none
+    const together = program.batchStatistics && !config.prediction;
+    const wanted = together && !threadsAvailable() ? 1 : config.threads;
     const threads = Math.max(1, Math.min(wanted, batchSize));
     const shared = threads > 1 && threadsAvailable();
     const simd = chooseSimd(config.simd);
@@ -102,8 +104,13 @@ export class ProgramEngine {
   get parallel(): boolean {
     return this.crew.parallel;
   }
+  /** Ignored (always true) for a training program with batchnorm: its shards wait for each other. */
   set parallel(value: boolean) {
-    this.crew.parallel = value;
+    this.crew.parallel = value || this.shardsMeet;
+  }
+
+  private get shardsMeet(): boolean {
+    return this.config.program.batchStatistics && this.config.prediction !== true && this.threads > 1;
   }
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
@@ -325,6 +332,11 @@ function writeStructs(memory: WebAssembly.Memory, program: Program, plan: Progra
     t.aux.forEach((v, i) => setI(job + PROGRAM_JOB.aux + 4 * i, v));
     t.bn.forEach((v, i) => setI(job + PROGRAM_JOB.bn + 4 * i, v));
     for (const key of ['csr_ptr', 'csr_idx', 'csr_val', 't_ptr', 't_idx', 't_val', 't_count', 'dcol', 'G'] as const) setI(job + PROGRAM_JOB[key], t[key]);
+    setI(job + PROGRAM_JOB.shard, s);
+    setI(job + PROGRAM_JOB.shards, threads);
+    setI(job + PROGRAM_JOB.sync, plan.sync);
+    setI(job + PROGRAM_JOB.partial, plan.partial);
+    setI(job + PROGRAM_JOB.partial_stride, plan.partialStride);
     const u = t.update;
     setI(u + PROGRAM_UPDATE.prog, plan.program);
     setI(u + PROGRAM_UPDATE.threads, threads);

@@ -89,6 +89,7 @@ describe.each(Object.entries(NETWORKS))('the program engine on %s', (_name, buil
     if (typeof program === 'string') throw new Error(program);
     const { x, labels } = batchOf(takeFirst(data.train, ROWS), ROWS);
     const results: Float32Array[][] = [];
+    const noise = new Set<number>(); // gradients that are 0 in truth (a bias before batchnorm)
     for (const threads of [1, 2]) {
       const engine = await engineFor(program, model, threads);
       try {
@@ -101,6 +102,7 @@ describe.each(Object.entries(NETWORKS))('the program engine on %s', (_name, buil
         params.forEach((p, i) => {
           const expected = ref.grads.get(p.variable.name)!;
           if (expected.every((g) => Math.abs(g) < 1e-5)) {
+            noise.add(i);
             // a bias before batchnorm: its true gradient is 0 and both sides hold rounding noise
             expect(grads[i]!.every((g) => Math.abs(g) < 5e-5), p.variable.name).toBe(true);
           } else {
@@ -124,7 +126,7 @@ describe.each(Object.entries(NETWORKS))('the program engine on %s', (_name, buil
       }
     }
     // two shards sum their gradients in another order than one: equal to float rounding
-    results[0]!.forEach((g, i) => expect(relativeError(results[1]![i]!, g)).toBeLessThan(1e-5));
+    results[0]!.forEach((g, i) => noise.has(i) || expect(relativeError(results[1]![i]!, g)).toBeLessThan(1e-5));
     model.dispose();
   });
 });

@@ -49,6 +49,10 @@ export interface ProgramPlan {
   WTp: number[];
   /** Floats between consecutive threads' gradient blocks. */
   gradStride: number;
+  /** The shards' barrier (two int32s), and their partial batchnorm sums: `partialStride` floats per shard. */
+  sync: number;
+  partial: number;
+  partialStride: number;
   threads: ProgramThreadPlan[];
   factors: number;
   images: number;
@@ -94,6 +98,11 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
   const WTp = ops.map((op, i) => (gemm(i) && op.needDx ? take(`WTp[${i}]`, op.K * op.output.cs * 4) : 0));
   const gradStride = alignUp(program.paramFloats * 4) / 4;
   const grads = take('grads', gradStride * 4 * threads);
+  const sync = take('sync', 8);
+  // batchnorm's partial sums: four slots (sums, squared deviations, dbeta, dgamma) of its channels
+  const bnChannels = Math.max(0, ...ops.map((op) => (op.kind === 'batchnorm' ? roundUp(op.input.cs) : 0)));
+  const partialStride = 4 * bnChannels;
+  const partial = partialStride > 0 ? take('partial', partialStride * threads * 4) : 0;
   // The sparse scratch (engine-src/op-gemm.h): a Dense layer's rows in one go; a Conv2D's im2col
   // rows CONV_BLOCK at a time, or all of them (and their transpose) for the kernel gradient of a
   // Conv2D whose input channels are not a multiple of 4; delta's nonzero columns of one row.
@@ -122,7 +131,8 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
       entries.push(n * op.K);
       transposed.push(n * op.K);
     }
-    if (op.needDx) dcol.push(Math.min(n, CONV_BLOCK) * op.K);
+    // dense im2col rows (forward, for inputs that are mostly nonzero) and the input gradient's rows
+    dcol.push(Math.min(n, CONV_BLOCK) * op.K);
   });
   const maxRows = Math.max(...productRows);
   const maxEntries = Math.max(...entries);
@@ -143,7 +153,7 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
       act,
       delta,
       aux: ops.map((op, i) => (op.kind === 'maxpool' ? f(`aux[${i}]`, rows * op.outSize * 4) : op.kind === 'batchnorm' && !prediction ? f(`aux[${i}]`, rows * op.inSize * 4) : 0)),
-      bn: ops.map((op, i) => (op.kind === 'batchnorm' ? f(`bn[${i}]`, 2 * roundUp(op.input.cs) * 4) : 0)),
+      bn: ops.map((op, i) => (op.kind === 'batchnorm' ? f(`bn[${i}]`, 4 * roundUp(op.input.cs) * 4) : 0)),
       csr_ptr: f('csr_ptr', (maxRows + 1) * 4),
       csr_idx: f('csr_idx', maxEntries * 4),
       csr_val: f('csr_val', maxEntries * 4),
@@ -162,7 +172,7 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
   const floatImages = prediction ? take('floatImages', samples * program.pixels * 4) : 0;
   const probs = prediction ? take('probs', batchSize * program.classes * 4) : 0;
   return {
-    size, rows, program: programAt, ops: opsAt, ctrl, P, M, V, stats, Wp, WTp, gradStride,
+    size, rows, program: programAt, ops: opsAt, ctrl, P, M, V, stats, Wp, WTp, gradStride, sync, partial, partialStride,
     threads: threadPlans, factors, images, labels, order, floatImages, probs, regions,
   };
 }
