@@ -78,24 +78,51 @@ static void im2col(const Op *o, int g0, int g1, const float *x, float *cols) {
   }
 }
 
-// Inputs over 90% nonzero (after sigmoid, tanh or batchnorm, say) go through the dense
-// register-blocked product instead (gemm_packed): it loads each kernel row once for three output
-// rows, but multiplies every zero too (createCnn's second conv reads ~55% nonzeros: sparse wins there).
-static void gemm_forward(const Program *prog, ProgramJob *job, const Op *o, const float *x, float *y) {
-  int n = gemm_pixels(job, o), block = o->kind == OP_DENSE ? n : CONV_BLOCK;
+// The fraction of the shard's inputs that are nonzero (n floats), to choose the product.
+static float nonzero_share(const float *x, int n) {
+  int count = 0, k = 0;
+  for (; k + 4 <= n; k += 4) count += __builtin_popcount(wasm_i32x4_bitmask(wasm_f32x4_ne(wasm_v128_load(x + k), wasm_f32x4_splat(0))));
+  for (; k < n; k++) count += x[k] != 0.0f;
+  return n ? (float)count / (float)n : 0.0f;
+}
+
+// Whether op i keeps its im2col rows from the forward pass for its kernel gradient (engine.ts
+// allocates them for Conv2Ds whose input channels are not a multiple of 4, in training).
+static inline int keeps_rows(const ProgramJob *job, const Op *o, int i) {
+  return o->kind == OP_CONV && job->training && job->keep_ptr[i] != 0;
+}
+
+static void gemm_forward(const Program *prog, ProgramJob *job, int i, const float *x, float *y) {
+  const Op *o = &prog->op[i];
+  int n = gemm_pixels(job, o);
   const float *bias = prog->P + o->b;
-  for (int g0 = 0; g0 < n; g0 += block) {
-    int g1 = g0 + block < n ? g0 + block : n;
-    gemm_rows(o, g0, g1, x, job->csr_ptr, job->csr_idx, job->csr_val);
-    float *out = y + g0 * o->ocs;
-    int dense_inputs = o->kind == OP_DENSE ? o->in_size : o->kh * o->kw * o->c;
-    if (10 * job->csr_ptr[g1 - g0] <= 9 * (g1 - g0) * dense_inputs) {
-      spmm_packed(g1 - g0, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, out, o->ocs, o->ocs, bias);
-    } else if (o->kind == OP_DENSE) {
-      gemm_packed(g1 - g0, o->K, x + g0 * o->in_size, o->in_size, o->Wp, out, o->ocs, o->ocs, bias);
+  // inputs over 90% nonzero (after sigmoid, tanh, batchnorm, or a max-pool of ReLUs) take the dense
+  // product; the share of the map's nonzeros stands in for the im2col rows' (padding aside)
+  int dense = 10.0f * nonzero_share(x, job->rows * o->in_size) > 9.0f;
+  if (keeps_rows(job, o, i)) job->keep_ptr[i][0] = -1;
+  if (!dense && keeps_rows(job, o, i)) {
+    gemm_rows(o, 0, n, x, job->keep_ptr[i], job->keep_idx[i], job->keep_val[i]);
+    spmm_packed(n, job->keep_ptr[i], job->keep_idx[i], job->keep_val[i], o->Wp, o->K, y, o->ocs, o->ocs, bias);
+    return;
+  }
+  if (o->kind == OP_DENSE) {
+    if (dense) {
+      gemm_packed(n, o->K, x, o->in_size, o->Wp, y, o->ocs, o->ocs, bias);
     } else {
+      gemm_rows(o, 0, n, x, job->csr_ptr, job->csr_idx, job->csr_val);
+      spmm_packed(n, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, y, o->ocs, o->ocs, bias);
+    }
+    return;
+  }
+  for (int g0 = 0; g0 < n; g0 += CONV_BLOCK) {
+    int g1 = g0 + CONV_BLOCK < n ? g0 + CONV_BLOCK : n;
+    float *out = y + g0 * o->ocs;
+    if (dense) {
       im2col(o, g0, g1, x, job->dcol);
       gemm_packed(g1 - g0, o->K, job->dcol, o->K, o->Wp, out, o->ocs, o->ocs, bias);
+    } else {
+      gemm_rows(o, g0, g1, x, job->csr_ptr, job->csr_idx, job->csr_val);
+      spmm_packed(g1 - g0, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, out, o->ocs, o->ocs, bias);
     }
   }
 }
@@ -171,7 +198,8 @@ static void conv_kernel_grad(const Op *o, int n, const float *x, const float *D,
 }
 
 // D: dLoss/dZ of the op's output (activation derivative already applied), one row of ocs per output pixel.
-static void gemm_backward(ProgramJob *job, const Op *o, const float *x, const float *D, float *dx) {
+static void gemm_backward(ProgramJob *job, int i, const float *x, const float *D, float *dx) {
+  const Op *o = &job->prog->op[i];
   float *G = job->G;
   int ocs = o->ocs, K = o->K, n = gemm_pixels(job, o);
   for (int k = 0; k < ocs; k += 4) {
@@ -184,8 +212,15 @@ static void gemm_backward(ProgramJob *job, const Op *o, const float *x, const fl
     for (int k = 0; k < K; k++)
       for (int f = 0; f < ocs; f++) G[o->W + k * ocs + f] = job->dcol[f * K + k];
   } else {
-    gemm_rows(o, 0, n, x, job->csr_ptr, job->csr_idx, job->csr_val);
-    csr_transpose(n, K, job->csr_ptr, job->csr_idx, job->csr_val, job->t_ptr, job->t_idx, job->t_val, job->t_count);
+    int32_t *ptr = job->csr_ptr, *idx = job->csr_idx;
+    float *val = job->csr_val;
+    if (keeps_rows(job, o, i)) {
+      ptr = job->keep_ptr[i], idx = job->keep_idx[i], val = job->keep_val[i];
+      if (ptr[0] < 0) gemm_rows(o, 0, n, x, ptr, idx, val);  // the forward pass took the dense product
+    } else {
+      gemm_rows(o, 0, n, x, ptr, idx, val);
+    }
+    csr_transpose(n, K, ptr, idx, val, job->t_ptr, job->t_idx, job->t_val, job->t_count);
     spmm(K, job->t_ptr, job->t_idx, job->t_val, D, ocs, G + o->W, ocs, ocs, 0);
   }
   if (!o->need_dx) return;

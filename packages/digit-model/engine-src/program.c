@@ -97,7 +97,7 @@ static void forward(ProgramJob *job) {
     int pixels = job->rows * o->oh * o->ow;
     switch (o->kind) {
       case OP_DENSE:
-      case OP_CONV: gemm_forward(prog, job, o, x, y); break;
+      case OP_CONV: gemm_forward(prog, job, i, x, y); break;
       case OP_MAXPOOL: maxpool_forward(o, job->rows, x, y, (int32_t *)job->aux[i]); break;
       case OP_AVGPOOL: avgpool(o, job->rows, x, y, 0); break;
       case OP_BATCHNORM: batchnorm_forward(prog, job, i, x, y, job->training); break;
@@ -122,7 +122,7 @@ static void backward(ProgramJob *job) {
     activate_backward(o->act, y, D, job->rows * o->out_size);
     switch (o->kind) {
       case OP_DENSE:
-      case OP_CONV: gemm_backward(job, o, x, D, dx); break;
+      case OP_CONV: gemm_backward(job, i, x, D, dx); break;
       case OP_MAXPOOL: maxpool_backward(o, job->rows, D, (const int32_t *)job->aux[i], dx); break;
       case OP_AVGPOOL: avgpool(o, job->rows, D, dx, 1); break;
       case OP_BATCHNORM: batchnorm_backward(prog, job, i, D, dx); break;

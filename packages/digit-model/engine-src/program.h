@@ -72,7 +72,10 @@ typedef struct {
   float *act[MAXOPS + 1];    // act[0]: the input (rows x op[0].in_size); act[i + 1]: op i's output
   float *delta[MAXOPS + 1];  // dLoss/d act[i], same shapes (delta[0] unused)
   float *aux[MAXOPS];        // maxpool: argmax offsets (int32); batchnorm: x-hat
-  float *bn[MAXOPS];         // batchnorm: mean and 1/stddev of the batch, cs each
+  float *bn[MAXOPS];         // batchnorm: the batch's mean, 1/stddev, and whole-batch dbeta, dgamma (cs each)
+  int32_t *keep_ptr[MAXOPS]; // a Conv2D on 1-3 channels (training): its im2col rows, kept from the
+  int32_t *keep_idx[MAXOPS]; //   forward pass for the kernel gradient (keep_ptr[0] = -1: not built)
+  float *keep_val[MAXOPS];
   int32_t *csr_ptr;          // scratch: the sparse rows of a product's left operand
   int32_t *csr_idx;
   float *csr_val;

@@ -331,6 +331,7 @@ function writeStructs(memory: WebAssembly.Memory, program: Program, plan: Progra
     t.delta.forEach((v, i) => setI(job + PROGRAM_JOB.delta + 4 * i, v));
     t.aux.forEach((v, i) => setI(job + PROGRAM_JOB.aux + 4 * i, v));
     t.bn.forEach((v, i) => setI(job + PROGRAM_JOB.bn + 4 * i, v));
+    for (const key of ['keep_ptr', 'keep_idx', 'keep_val'] as const) t[key].forEach((v, i) => setI(job + PROGRAM_JOB[key] + 4 * i, v));
     for (const key of ['csr_ptr', 'csr_idx', 'csr_val', 't_ptr', 't_idx', 't_val', 't_count', 'dcol', 'G'] as const) setI(job + PROGRAM_JOB[key], t[key]);
     setI(job + PROGRAM_JOB.shard, s);
     setI(job + PROGRAM_JOB.shards, threads);

@@ -59,9 +59,11 @@ describe('planProgram', () => {
     expect(bytes('thread 0 act[1]')).toBe(17 * 14 * 14 * 8 * 4);
     expect(bytes('P')).toBe(odd.paramFloats * 4);
     expect(bytes('Wp[0]')).toBe(28 * 8 * 4);
-    // conv1 reads 1-channel pixels: its kernel gradient takes all of its im2col rows and their transpose
-    expect(bytes('thread 1 csr_idx')).toBeGreaterThanOrEqual(17 * 14 * 14 * 28 * 4);
+    // conv1 reads 1-channel pixels: it keeps all of its im2col rows for its kernel gradient, and their transpose
+    expect(bytes('thread 1 keep_idx[0]')).toBe(17 * 14 * 14 * 28 * 4);
+    expect(bytes('thread 1 keep_ptr[0]')).toBe((17 * 14 * 14 + 1) * 4);
     expect(bytes('thread 1 t_idx')).toBeGreaterThanOrEqual(17 * 14 * 14 * 28 * 4);
+    expect(planProgram(odd, { ...ODD, prediction: true }).threads[0]!.keep_idx.every((at) => at === 0)).toBe(true);
     expect(bytes('thread 1 dcol')).toBeGreaterThanOrEqual(Math.min(17 * 16, CONV_BLOCK) * conv2!.K * 4);
     expect(bytes('images')).toBe(333 * 784);
   });

@@ -22,6 +22,10 @@ export interface ProgramThreadPlan {
   delta: number[];
   aux: number[];
   bn: number[];
+  /** A Conv2D on 1-3 channels, in training: its im2col rows kept for the kernel gradient (0: none). */
+  keep_ptr: number[];
+  keep_idx: number[];
+  keep_val: number[];
   csr_ptr: number;
   csr_idx: number;
   csr_val: number;
@@ -104,8 +108,8 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
   const partialStride = 4 * bnChannels;
   const partial = partialStride > 0 ? take('partial', partialStride * threads * 4) : 0;
   // The sparse scratch (engine-src/op-gemm.h): a Dense layer's rows in one go; a Conv2D's im2col
-  // rows CONV_BLOCK at a time, or all of them (and their transpose) for the kernel gradient of a
-  // Conv2D whose input channels are not a multiple of 4; delta's nonzero columns of one row.
+  // rows and delta's rows CONV_BLOCK at a time; the transpose of the kept im2col rows of a Conv2D
+  // whose input channels are not a multiple of 4; delta's nonzero columns of one row.
   const pixelsOut = (i: number) => ops[i]!.output.h * ops[i]!.output.w;
   const productRows: number[] = [1];
   const entries: number[] = [1];
@@ -127,9 +131,7 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
       transposed.push(op.output.cs);
       dcol.push(op.output.cs * op.K);
     } else {
-      productRows.push(n);
-      entries.push(n * op.K);
-      transposed.push(n * op.K);
+      transposed.push(n * op.K); // the kept rows' transpose
     }
     // dense im2col rows (forward, for inputs that are mostly nonzero) and the input gradient's rows
     dcol.push(Math.min(n, CONV_BLOCK) * op.K);
@@ -139,6 +141,17 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
   const maxTransposed = Math.max(...transposed);
   const maxK = Math.max(1, ...ops.map((op) => op.K));
   const dcolFloats = Math.max(...dcol);
+  // a Conv2D on 1-3 channels keeps its im2col rows from the forward pass for its kernel gradient
+  const keeps = (i: number) => !prediction && ops[i]!.kind === 'conv' && ops[i]!.input.cs % 4 !== 0;
+  const kept = (t: number) => {
+    const f = (name: string, bytes: number) => take(`thread ${t} ${name}`, bytes);
+    const n = (i: number) => rows * pixelsOut(i);
+    return {
+      keep_ptr: ops.map((_, i) => (keeps(i) ? f(`keep_ptr[${i}]`, (n(i) + 1) * 4) : 0)),
+      keep_idx: ops.map((op, i) => (keeps(i) ? f(`keep_idx[${i}]`, n(i) * op.K * 4) : 0)),
+      keep_val: ops.map((op, i) => (keeps(i) ? f(`keep_val[${i}]`, n(i) * op.K * 4) : 0)),
+    };
+  };
   const threadPlans: ProgramThreadPlan[] = [];
   for (let t = 0; t < threads; t++) {
     const f = (name: string, bytes: number) => take(`thread ${t} ${name}`, bytes);
@@ -154,6 +167,7 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
       delta,
       aux: ops.map((op, i) => (op.kind === 'maxpool' ? f(`aux[${i}]`, rows * op.outSize * 4) : op.kind === 'batchnorm' && !prediction ? f(`aux[${i}]`, rows * op.inSize * 4) : 0)),
       bn: ops.map((op, i) => (op.kind === 'batchnorm' ? f(`bn[${i}]`, 4 * roundUp(op.input.cs) * 4) : 0)),
+      ...kept(t),
       csr_ptr: f('csr_ptr', (maxRows + 1) * 4),
       csr_idx: f('csr_idx', maxEntries * 4),
       csr_val: f('csr_val', maxEntries * 4),
