@@ -14,6 +14,7 @@
 #include "program.h"
 #include "spmm.h"
 #include "gemm.h"
+#include "op-activation.h"
 
 // im2col rows a Conv2D builds, multiplies and scatters back at a time
 #define CONV_BLOCK 256
@@ -100,30 +101,25 @@ static void gemm_forward(const Program *prog, ProgramJob *job, int i, const floa
   // product; the share of the map's nonzeros stands in for the im2col rows' (padding aside)
   int dense = 10.0f * nonzero_share(x, job->rows * o->in_size) > 9.0f;
   if (keeps_rows(job, o, i)) job->keep_ptr[i][0] = -1;
-  if (!dense && keeps_rows(job, o, i)) {
-    gemm_rows(o, 0, n, x, job->keep_ptr[i], job->keep_idx[i], job->keep_val[i]);
-    spmm_packed(n, job->keep_ptr[i], job->keep_idx[i], job->keep_val[i], o->Wp, o->K, y, o->ocs, o->ocs, bias);
-    return;
-  }
-  if (o->kind == OP_DENSE) {
-    if (dense) {
-      gemm_packed(n, o->K, x, o->in_size, o->Wp, y, o->ocs, o->ocs, bias);
-    } else {
-      gemm_rows(o, 0, n, x, job->csr_ptr, job->csr_idx, job->csr_val);
-      spmm_packed(n, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, y, o->ocs, o->ocs, bias);
-    }
-    return;
-  }
-  for (int g0 = 0; g0 < n; g0 += CONV_BLOCK) {
-    int g1 = g0 + CONV_BLOCK < n ? g0 + CONV_BLOCK : n;
+  if (!dense && keeps_rows(job, o, i)) gemm_rows(o, 0, n, x, job->keep_ptr[i], job->keep_idx[i], job->keep_val[i]);
+  int block = o->kind == OP_DENSE ? n : CONV_BLOCK;
+  for (int g0 = 0; g0 < n; g0 += block) {
+    int g1 = g0 + block < n ? g0 + block : n;
     float *out = y + g0 * o->ocs;
-    if (dense) {
+    if (dense && o->kind == OP_DENSE) {
+      gemm_packed(g1 - g0, o->K, x, o->in_size, o->Wp, out, o->ocs, o->ocs, bias);
+    } else if (dense) {
       im2col(o, g0, g1, x, job->dcol);
       gemm_packed(g1 - g0, o->K, job->dcol, o->K, o->Wp, out, o->ocs, o->ocs, bias);
+    } else if (keeps_rows(job, o, i)) {
+      const int32_t *ptr = job->keep_ptr[i] + g0;  // row offsets into the kept rows' entries
+      spmm_packed(g1 - g0, ptr, job->keep_idx[i], job->keep_val[i], o->Wp, o->K, out, o->ocs, o->ocs, bias);
     } else {
       gemm_rows(o, g0, g1, x, job->csr_ptr, job->csr_idx, job->csr_val);
       spmm_packed(g1 - g0, job->csr_ptr, job->csr_idx, job->csr_val, o->Wp, o->K, out, o->ocs, o->ocs, bias);
     }
+    // the activation while the block is still in cache (forward() leaves Dense and Conv2D to this)
+    activate(o->act, out, g1 - g0, o->oc, o->ocs);
   }
 }
 
@@ -197,15 +193,21 @@ static void conv_kernel_grad(const Op *o, int n, const float *x, const float *D,
   }
 }
 
-// D: dLoss/dZ of the op's output (activation derivative already applied), one row of ocs per output pixel.
-static void gemm_backward(ProgramJob *job, int i, const float *x, const float *D, float *dx) {
+// D: dLoss/d(output), y: the output (for the activation's derivative, applied here).
+static void gemm_backward(ProgramJob *job, int i, const float *x, const float *y, float *D, float *dx) {
   const Op *o = &job->prog->op[i];
   float *G = job->G;
   int ocs = o->ocs, K = o->K, n = gemm_pixels(job, o);
-  for (int k = 0; k < ocs; k += 4) {
-    v128_t s = wasm_f32x4_splat(0);
-    for (int r = 0; r < n; r++) s = wasm_f32x4_add(s, wasm_v128_load(D + r * ocs + k));
-    wasm_v128_store(G + o->b + k, s);
+  // the activation's derivative and the bias gradient (column sums) in one pass, a block at a time
+  for (int k = 0; k < ocs; k++) G[o->b + k] = 0;
+  for (int g0 = 0; g0 < n; g0 += CONV_BLOCK) {
+    int g1 = g0 + CONV_BLOCK < n ? g0 + CONV_BLOCK : n;
+    activate_backward(o->act, y + g0 * ocs, D + g0 * ocs, (g1 - g0) * ocs);
+    for (int k = 0; k < ocs; k += 4) {
+      v128_t s = wasm_f32x4_splat(0);
+      for (int r = g0; r < g1; r++) s = wasm_f32x4_add(s, wasm_v128_load(D + r * ocs + k));
+      wasm_v128_store(G + o->b + k, wasm_f32x4_add(wasm_v128_load(G + o->b + k), s));
+    }
   }
   if (o->kind == OP_CONV && o->cs % 4 == 0) {
     conv_kernel_grad(o, n, x, D, job->dcol, job->t_idx);

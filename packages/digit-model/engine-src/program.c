@@ -105,7 +105,7 @@ static void forward(ProgramJob *job) {
       case OP_ACTIVATION: for (int k = 0; k < job->rows * o->out_size; k++) y[k] = x[k]; break;
       case OP_REPACK: repack(o, job->rows, x, y, 0); break;
     }
-    activate(o->act, y, pixels, o->oc, o->ocs);
+    if (o->kind != OP_DENSE && o->kind != OP_CONV) activate(o->act, y, pixels, o->oc, o->ocs);
   }
   const Op *last = &prog->op[prog->ops - 1];
   softmax_xent(job->rows, job->first, job->batch, job->training, job->labels, job->order, job->probs, job->act[prog->ops],
@@ -119,10 +119,10 @@ static void backward(ProgramJob *job) {
     int has_params = o->kind == OP_DENSE || o->kind == OP_CONV || o->kind == OP_BATCHNORM;
     if (!has_params && !o->need_dx) break;
     float *x = job->act[i], *y = job->act[i + 1], *D = job->delta[i + 1], *dx = job->delta[i];
-    activate_backward(o->act, y, D, job->rows * o->out_size);
+    if (o->kind != OP_DENSE && o->kind != OP_CONV) activate_backward(o->act, y, D, job->rows * o->out_size);
     switch (o->kind) {
       case OP_DENSE:
-      case OP_CONV: gemm_backward(job, i, x, D, dx); break;
+      case OP_CONV: gemm_backward(job, i, x, y, D, dx); break;
       case OP_MAXPOOL: maxpool_backward(o, job->rows, D, (const int32_t *)job->aux[i], dx); break;
       case OP_AVGPOOL: avgpool(o, job->rows, D, dx, 1); break;
       case OP_BATCHNORM: batchnorm_backward(prog, job, i, D, dx); break;
