@@ -30,6 +30,10 @@ static float exp_f(float x) {
 }
 
 static float log_f(float x) {
+  // NaN stays NaN (the bit tricks below would turn it into a finite number: a diverged run must
+  // not report a loss as if it were right); the loss only takes logs of clipped probabilities
+  if (!(x > 0.0f)) return x == 0.0f ? -__builtin_inff() : __builtin_nanf("");
+  if (x == __builtin_inff()) return x;
   uint32_t u = float_to_bits(x);
   int32_t e = (int32_t)((u >> 23) & 0xff) - 127;
   float m = bits_to_float((u & 0x007fffff) | 0x3f800000);  // [1, 2)

@@ -68,6 +68,23 @@ async function trainFour(options: { threads: number; simd?: EngineSimd; parallel
 
 const maxDiff = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((w, i) => Math.max(...w.map((v, k) => Math.abs(v - b[i]![k]!)))));
 
+describe('a diverged network', () => {
+  it('reports a NaN loss, not a finite number computed from NaN probabilities', async () => {
+    const engine = await ProgramEngine.create({ program, batchSize: BATCH, samples: split.count, threads: 1, optimizer: { kind: 'sgd', learningRate: 0.1 } });
+    try {
+      const params = program.ops.flatMap((op) => op.params);
+      for (const p of params) engine.write(p, initial.get(p.variable.name)!);
+      const last = params.at(-2)!; // the classifier's kernel
+      engine.write(last, new Float32Array(initial.get(last.variable.name)!.length).fill(Number.NaN));
+      engine.commitWeights();
+      engine.setData(split.images, split.labels, Uint32Array.from({ length: split.count }, (_, i) => i));
+      expect(engine.forwardBackward(0, BATCH, 1, 0).loss).toBeNaN();
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
 describe('the program engine runs deterministically', () => {
   it('gives bitwise the same weights for the same seed, whether the shards run on workers or one after another', async () => {
     const first = await trainFour({ threads: 2 });
