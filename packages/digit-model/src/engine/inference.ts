@@ -4,6 +4,7 @@ import { Engine } from './engine';
 import { readMlpLayers, type MlpLayers } from './mlp-spec';
 import { compileProgram, type Program } from './program/compile';
 import { ProgramEngine } from './program/engine';
+import { memoryProblem } from './program/plan';
 import { requestedThreads, type EngineSettings } from './settings';
 
 /** Samples per engine pass (split between the threads): MLPs, and programs (whose maps are larger). */
@@ -13,11 +14,12 @@ const PROGRAM_CHUNK = 256;
 /** An MLP on the MLP engine, or another supported model as a compiled program. */
 type Runnable = { kind: 'mlp'; layers: MlpLayers } | { kind: 'program'; program: Program };
 
-function runnable(model: tf.LayersModel): Runnable | string {
+function runnable(model: tf.LayersModel, threads: number): Runnable | string {
   const layers = readMlpLayers(model);
   if (typeof layers !== 'string') return { kind: 'mlp', layers };
   const program = compileProgram(model);
-  return typeof program === 'string' ? program : { kind: 'program', program };
+  if (typeof program === 'string') return program;
+  return memoryProblem(program, PROGRAM_CHUNK, threads, true) ?? { kind: 'program', program };
 }
 
 /**
@@ -36,14 +38,14 @@ export class InferenceEngine {
   /** Why it would not run this model, or undefined when it would. */
   problem(model: tf.LayersModel): string | undefined {
     if (this.unavailable) return this.unavailable;
-    const what = runnable(model);
+    const what = runnable(model, requestedThreads(this.settings));
     return typeof what === 'string' ? what : undefined;
   }
 
   /** A session predicting with the model's current weights, or why it cannot. */
   begin(model: tf.LayersModel): PredictorSession | string {
     if (this.unavailable) return this.unavailable;
-    const what = runnable(model);
+    const what = runnable(model, requestedThreads(this.settings));
     if (typeof what === 'string') return what;
     let engine: Engine | ProgramEngine;
     try {

@@ -94,6 +94,26 @@ describe('EngineRuntime', () => {
     model.dispose();
   });
 
+  it('declines a model whose workspaces would not fit in wasm memory at this batch size, saying how much it needs', async () => {
+    const runtime = new EngineRuntime({ threads: 2 });
+    const wide = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 256, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tf.layers.conv2d({ filters: 256, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    wide.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const begin = (batchSize: number) => runtime.trainer.begin({ model: wide, batchSize, seed: 0, backend: tf.getBackend() });
+    expect(begin(1024)).toMatch(/^the model needs \d+\.\d GiB of engine memory at batch 1024 \(at most 3 GiB\)$/);
+    const session = begin(32);
+    expect(typeof session).toBe('object'); // nothing is allocated before the first epoch
+    await (session as TrainerSession).dispose();
+    await runtime.dispose();
+    wide.dispose();
+  });
+
   it('attach registers its trainer and predictor until detached or disposed; configure applies to later sessions', async () => {
     const runtime = new EngineRuntime({ threads: 1 });
     expect(runtime.threads).toBe(1);

@@ -5,8 +5,9 @@ import { InferenceEngine } from './inference';
 import { readMlpSpec, type MlpSpec } from './mlp-spec';
 import { EngineSession } from './session';
 import { compileTraining, type TrainingProgram } from './program/compile';
+import { memoryProblem } from './program/plan';
 import { ProgramSession } from './program/session';
-import { effectiveThreads, updateSettings, type EngineSettings } from './settings';
+import { effectiveThreads, requestedThreads, updateSettings, type EngineSettings } from './settings';
 
 /** What a runtime holds right now (`EngineRuntime.usage`). */
 export interface EngineUsage {
@@ -158,6 +159,8 @@ export class EngineRuntime {
     if (this.disposed) return DISPOSED;
     const plan = trainingPlan(context.model);
     if (typeof plan === 'string') return plan;
+    const memory = plan.kind === 'program' ? memoryProblem(plan.program, context.batchSize, requestedThreads(this.settings), false) : undefined;
+    if (memory) return memory;
     const inner = plan.kind === 'mlp' ? new EngineSession(context, plan.spec, this.settings) : new ProgramSession(context, plan.program, this.settings);
     const session = new RuntimeSession(inner, (s) => this.sessions.delete(s));
     this.sessions.add(session);

@@ -192,3 +192,16 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
 }
 
 const roundUp = (n: number) => Math.ceil(n / 4) * 4;
+
+/** The most wasm memory a program engine plans for (wasm32 stops at 4 GiB; the data comes on top). */
+export const ENGINE_MEMORY_LIMIT = 3 * 2 ** 30;
+
+/**
+ * Why the engine would not run this program at this batch size (its workspaces would not fit in
+ * wasm's 32-bit memory), or undefined. Planned without the data, so nothing is allocated.
+ */
+export function memoryProblem(program: Program, batchSize: number, threads: number, prediction: boolean): string | undefined {
+  const { size } = planProgram(program, { batchSize, samples: 0, threads: Math.max(1, Math.min(threads, batchSize)), prediction });
+  if (size <= ENGINE_MEMORY_LIMIT) return undefined;
+  return `the model needs ${(size / 2 ** 30).toFixed(1)} GiB of engine memory at batch ${batchSize} (at most ${ENGINE_MEMORY_LIMIT / 2 ** 30} GiB)`;
+}
