@@ -3,7 +3,7 @@ import { registerPredictor, type Predictor, type PredictorSession } from '../pre
 import { registerTrainer, type EpochPlan, type Trainer, type TrainerContext, type TrainerSession } from '../trainer';
 import { InferenceEngine } from './inference';
 import { readMlpSpec, type MlpSpec } from './mlp-spec';
-import { EngineSession } from './session';
+import { MlpSession } from './mlp-session';
 import { compileTraining, type TrainingProgram } from './program/compile';
 import { memoryProblem } from './program/plan';
 import { ProgramSession } from './program/session';
@@ -161,7 +161,7 @@ export class EngineRuntime {
     if (typeof plan === 'string') return plan;
     const memory = plan.kind === 'program' ? memoryProblem(plan.program, context.batchSize, requestedThreads(this.settings), false) : undefined;
     if (memory) return memory;
-    const inner = plan.kind === 'mlp' ? new EngineSession(context, plan.spec, this.settings) : new ProgramSession(context, plan.program, this.settings);
+    const inner = plan.kind === 'mlp' ? new MlpSession(context, plan.spec, this.settings) : new ProgramSession(context, plan.program, this.settings);
     const session = new RuntimeSession(inner, (s) => this.sessions.delete(s));
     this.sessions.add(session);
     return session;

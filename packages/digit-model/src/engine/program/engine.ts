@@ -1,5 +1,6 @@
 import { DigitsError } from '@digits/mnist-data';
 import { Crew } from '../crew';
+import type { EngineConfig } from '../engine';
 import { OP, PROGRAM, PROGRAM_JOB, PROGRAM_UPDATE } from '../layout';
 import { updateFields, type OptimizerSpec } from '../optimizers';
 import { CMD, canBlock, threadsAvailable } from '../threads';
@@ -7,19 +8,9 @@ import { chooseSimd, compileModule, moduleBytes, type EngineSimd } from '../wasm
 import { ACT_CODE, OP_KIND, type ParamLayout, type Program } from './compile';
 import { PAGE, planProgram, type ProgramPlan } from './plan';
 
-export interface ProgramEngineConfig {
+/** As the MLP engine's config, with a compiled program instead of its MLP shape. */
+export interface ProgramEngineConfig extends Omit<EngineConfig, 'shape'> {
   program: Program;
-  /** The largest batch run at once. */
-  batchSize: number;
-  /** Samples of the training split (or of one prediction pass). */
-  samples: number;
-  /** Threads wanted; fewer where the platform has no shared memory or workers, one to train batchnorm. */
-  threads: number;
-  /** The training step's optimizer; omitted for an engine that only predicts. */
-  optimizer?: OptimizerSpec | undefined;
-  /** An engine for `predict` only. */
-  prediction?: boolean;
-  simd?: EngineSimd | undefined;
 }
 
 interface Exports {

@@ -1,65 +1,42 @@
 import * as tf from '@tensorflow/tfjs';
-import { DigitsError } from '@digits/mnist-data';
-import type { EpochPlan, TrainerContext, TrainerSession } from '../../trainer';
-import { trainEpochIn } from '../epoch-loop';
-import { loadOptimizerState, saveOptimizerState, type StateSlots } from '../optimizer-state';
+import type { EpochPlan, TrainerContext } from '../../trainer';
+import { EngineSession } from '../engine-session';
+import type { StateSlots } from '../optimizer-state';
 import { requestedThreads, type EngineSettings } from '../settings';
 import type { ParamLayout, TrainingProgram } from './compile';
 import { ProgramEngine } from './engine';
 
-
 /**
- * Trains a compiled program an epoch at a time in the engine and writes the weights (batchnorm's
- * moving statistics too) and the optimizer's state back into the tfjs model on `syncToModel`, in
- * tfjs' own layout and slot order, so checkpoints, evaluation and saving see what tfjs training
- * would have left and either trainer resumes the other's state.
+ * A training session of a compiled program in the program engine (program.c): every op's weights,
+ * batchnorm's moving statistics too, in tfjs' layout.
  */
-export class ProgramSession implements TrainerSession {
-  private engine: ProgramEngine | undefined;
+export class ProgramSession extends EngineSession<ProgramEngine> {
   private readonly params: ParamLayout[];
 
   constructor(
-    private readonly context: TrainerContext,
+    context: TrainerContext,
     private readonly program: TrainingProgram,
-    private readonly settings: Readonly<EngineSettings> = {},
+    settings: Readonly<EngineSettings> = {},
   ) {
+    super(context, settings, program.optimizer, program.pixels);
     this.params = program.ops.flatMap((op) => op.params);
   }
 
-  /** The running engine (after the first epoch started). */
-  get engineInfo(): Pick<ProgramEngine, 'threads' | 'parallel' | 'timings' | 'hasWorkers' | 'memoryBytes'> | undefined {
-    return this.engine;
-  }
-
-  async trainEpoch(plan: EpochPlan): Promise<{ loss: number; acc: number }> {
-    const engine = (this.engine ??= await this.start(plan));
-    engine.setData(plan.images, plan.labels, plan.order);
-    return trainEpochIn(engine, plan, this.context.seed, this.settings.adaptive !== false);
-  }
-
-  private async start(plan: EpochPlan): Promise<ProgramEngine> {
-    const { program } = this;
-    if (plan.pixels !== program.pixels) {
-      throw new DigitsError('MODEL_SHAPE_MISMATCH', `the model takes ${program.pixels} inputs, the data has ${plan.pixels} pixels`);
-    }
-    const engine = await ProgramEngine.create({
-      program,
+  protected create(plan: EpochPlan): Promise<ProgramEngine> {
+    return ProgramEngine.create({
+      program: this.program,
       batchSize: this.context.batchSize,
       samples: plan.labels.length,
       threads: requestedThreads(this.settings),
-      optimizer: program.optimizer,
+      optimizer: this.program.optimizer,
     });
-    try {
-      await this.load(engine);
-    } catch (error) {
-      await engine.dispose();
-      throw error;
-    }
-    return engine;
   }
 
-  /** The model's trainable variables in the optimizer's order, each with its engine buffers. */
-  private variables(engine: ProgramEngine): StateSlots[] {
+  protected setData(engine: ProgramEngine, plan: EpochPlan): void {
+    engine.setData(plan.images, plan.labels, plan.order);
+  }
+
+  protected variables(engine: ProgramEngine): StateSlots[] {
     return this.context.model.trainableWeights.map((variable) => {
       const param = this.params.find((p) => p.variable === variable);
       if (!param) throw new Error(`trainable weight ${variable.name} is not in the compiled program`);
@@ -72,18 +49,15 @@ export class ProgramSession implements TrainerSession {
     });
   }
 
-  private async load(engine: ProgramEngine): Promise<void> {
+  protected loadWeights(engine: ProgramEngine): void {
     for (const op of this.program.ops) {
       const values = op.layer.getWeights();
       op.params.forEach((p, i) => engine.write(p, values[i]!.dataSync() as Float32Array));
     }
     engine.commitWeights();
-    await loadOptimizerState(this.context.model.optimizer, this.program.optimizer, engine, this.variables(engine));
   }
 
-  async syncToModel(): Promise<void> {
-    const engine = this.engine;
-    if (!engine) return;
+  protected writeWeights(engine: ProgramEngine): void {
     for (const op of this.program.ops) {
       if (op.params.length === 0) continue;
       const tensors = op.params.map((p) => tf.tensor(engine.read(p), p.variable.shape as number[]));
@@ -93,11 +67,5 @@ export class ProgramSession implements TrainerSession {
         tensors.forEach((t) => t.dispose());
       }
     }
-    await saveOptimizerState(this.context.model.optimizer, this.program.optimizer, engine, this.variables(engine));
-  }
-
-  async dispose(): Promise<void> {
-    await this.engine?.dispose();
-    this.engine = undefined;
   }
 }

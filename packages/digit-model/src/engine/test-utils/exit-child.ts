@@ -15,12 +15,12 @@ if (process.argv[2] === 'switch') {
   process.exit(0);
 }
 import { EngineRuntime } from '../runtime';
-import type { EngineSession } from '../session';
+import type { TrainerSession } from '../../trainer';
 
 await tf.setBackend('cpu');
 const runtime = new EngineRuntime({ threads: 2 });
 const model = createMlp({ hiddenUnits: [16], seed: 1 });
-const session = runtime.trainer.begin({ model, batchSize: 8, seed: 1, backend: 'cpu' }) as EngineSession;
+const session = runtime.trainer.begin({ model, batchSize: 8, seed: 1, backend: 'cpu' }) as TrainerSession & { engineInfo?: { threads: number } };
 const images = new Uint8Array(32 * 784).map((_, i) => (i * 7) % 256);
 const labels = new Uint8Array(32).map((_, i) => i % 10);
 const result = await session.trainEpoch({
