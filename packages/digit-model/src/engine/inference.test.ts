@@ -111,6 +111,21 @@ describe('prediction in the engine', () => {
     bn.dispose();
   });
 
+  it('compiles a model once, and again when its layers changed (a Sequential can pop one)', () => {
+    const cnn = createCnn({ filters: [4, 4], denseUnits: 8, seed: 7 });
+    const test = takeFirst(data.test, 20);
+    enableEnginePrediction();
+    predictProbabilities(cnn, test); // compiled, and kept for the next call
+    cnn.pop();
+    cnn.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+    const inEngine = predictProbabilities(cnn, test);
+    expect(enginePredictionProblem(cnn)).toBeUndefined();
+    detach?.();
+    detach = undefined;
+    expect(maxAbsDiff(inEngine, predictProbabilities(cnn, test))).toBeLessThan(1e-5); // tfjs now
+    cnn.dispose();
+  });
+
   it('leaves what it cannot run to tfjs, and says why', () => {
     enableEnginePrediction();
     const lstm = tf.sequential({

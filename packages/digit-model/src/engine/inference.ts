@@ -11,15 +11,16 @@ import { requestedThreads, type EngineSettings } from './settings';
 const CHUNK = 1024;
 const PROGRAM_CHUNK = 256;
 
-/** An MLP on the MLP engine, or another supported model as a compiled program. */
-type Runnable = { kind: 'mlp'; layers: MlpLayers } | { kind: 'program'; program: Program };
+/** An MLP on the MLP engine, or another supported model as a compiled program (with its shapes as a key). */
+type Runnable = { kind: 'mlp'; layers: MlpLayers } | { kind: 'program'; program: Program; shapes: string };
 
 function runnable(model: tf.LayersModel, threads: number): Runnable | string {
   const layers = readMlpLayers(model);
   if (typeof layers !== 'string') return { kind: 'mlp', layers };
   const program = compileProgram(model);
   if (typeof program === 'string') return program;
-  return memoryProblem(program, PROGRAM_CHUNK, threads, true) ?? { kind: 'program', program };
+  const shapes = JSON.stringify(program.ops.map(({ layer: _layer, params: _params, ...shape }) => shape));
+  return memoryProblem(program, PROGRAM_CHUNK, threads, true) ?? { kind: 'program', program, shapes };
 }
 
 /**
@@ -32,24 +33,30 @@ export class InferenceEngine {
   private cached: { key: string; engine: Engine | ProgramEngine; weights: object[] } | undefined;
   /** Why the engine cannot start on this platform (found once, e.g. a page that may not compile wasm synchronously). */
   private unavailable: string | undefined;
+  /**
+   * What each model compiled to, so that a page predicting stroke after stroke does not compile it
+   * every time; kept while the model's layers and the thread count stay the same (a Sequential can
+   * `pop()` a layer).
+   */
+  private readonly compiled = new WeakMap<tf.LayersModel, { layers: tf.layers.Layer[]; threads: number; what: Runnable | string }>();
 
   constructor(private readonly settings: Readonly<EngineSettings>) {}
 
   /** Why it would not run this model, or undefined when it would. */
   problem(model: tf.LayersModel): string | undefined {
     if (this.unavailable) return this.unavailable;
-    const what = runnable(model, requestedThreads(this.settings));
+    const what = this.runnable(model);
     return typeof what === 'string' ? what : undefined;
   }
 
   /** A session predicting with the model's current weights, or why it cannot. */
   begin(model: tf.LayersModel): PredictorSession | string {
     if (this.unavailable) return this.unavailable;
-    const what = runnable(model, requestedThreads(this.settings));
+    const what = this.runnable(model);
     if (typeof what === 'string') return what;
     let engine: Engine | ProgramEngine;
     try {
-      engine = what.kind === 'mlp' ? this.engineFor(what.layers) : this.programEngineFor(what.program);
+      engine = what.kind === 'mlp' ? this.engineFor(what.layers) : this.programEngineFor(what.program, what.shapes);
     } catch (error) {
       // e.g. a browser page, which may not compile wasm synchronously: tfjs predicts instead
       this.unavailable = `the engine could not start here: ${(error as Error).message}`;
@@ -104,9 +111,19 @@ export class InferenceEngine {
     entry.weights = ids;
   }
 
-  private programEngineFor(program: Program): ProgramEngine {
+  private runnable(model: tf.LayersModel): Runnable | string {
     const threads = requestedThreads(this.settings);
-    const key = `program:${JSON.stringify(program.ops.map(({ layer: _layer, params: _params, ...shape }) => shape))}:${threads}`;
+    const hit = this.compiled.get(model);
+    const same = hit && hit.threads === threads && hit.layers.length === model.layers.length && hit.layers.every((l, i) => l === model.layers[i]);
+    if (same) return hit.what;
+    const what = runnable(model, threads);
+    this.compiled.set(model, { layers: model.layers.slice(), threads, what });
+    return what;
+  }
+
+  private programEngineFor(program: Program, shapes: string): ProgramEngine {
+    const threads = requestedThreads(this.settings);
+    const key = `program:${shapes}:${threads}`;
     if (this.cached?.key === key) return this.cached.engine as ProgramEngine;
     void this.dispose();
     const engine = ProgramEngine.createSync({ program, batchSize: PROGRAM_CHUNK, samples: PROGRAM_CHUNK, threads, prediction: true });
