@@ -8,6 +8,17 @@ const WORKER_START_MS = 10_000;
 // enough not to steal a busy machine's cores.
 const SPIN = 2000;
 
+/** Byte offsets of the fields both engines' job structs have for a batch (engine.c's Job, program.h's ProgramJob). */
+export interface BatchFields {
+  first: number;
+  rows: number;
+  batch: number;
+  training: number;
+  seed: number;
+  loss: number;
+  correct: number;
+}
+
 /** What a crew runs on this thread: a module's `run_job` / `run_update` on one shard's struct. */
 export interface CrewExports {
   run_job(job: number): void;
@@ -83,6 +94,37 @@ export class Crew {
       void Promise.all(this.workers.map((w) => w.terminate()));
       throw failedToStart(reason);
     }
+  }
+
+  /**
+   * Splits positions [first, first + size) of the epoch's order into the shards' jobs (as even as
+   * possible, in order) and sets the batch's size, pass and dropout seed in each; `job` gives the
+   * byte offsets of those fields in the module's job struct.
+   */
+  setBatch(job: BatchFields, first: number, size: number, seed: number, training: 0 | 1): void {
+    const i32 = new Int32Array(this.init.memory.buffer);
+    const per = Math.ceil(size / this.shards);
+    this.init.jobs.forEach((at, t) => {
+      const from = Math.min(size, t * per);
+      i32[(at + job.first) / 4] = first + from;
+      i32[(at + job.rows) / 4] = Math.min(size, from + per) - from;
+      i32[(at + job.batch) / 4] = size;
+      i32[(at + job.training) / 4] = training;
+      i32[(at + job.seed) / 4] = seed;
+    });
+  }
+
+  /** The summed loss and correct count the shards' jobs left (after `run(CMD.job)`). */
+  batchResult(job: BatchFields): { loss: number; correct: number } {
+    const i32 = new Int32Array(this.init.memory.buffer);
+    const f32 = new Float32Array(this.init.memory.buffer);
+    let loss = 0;
+    let correct = 0;
+    for (const at of this.init.jobs) {
+      loss += f32[(at + job.loss) / 4]!;
+      correct += i32[(at + job.correct) / 4]!;
+    }
+    return { loss, correct };
   }
 
   /** Runs a command (CMD.job or CMD.update) on every shard and waits for all. */

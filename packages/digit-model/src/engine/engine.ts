@@ -296,26 +296,9 @@ export class Engine {
    */
   forwardBackward(first: number, size: number, seed: number, training: 0 | 1): { loss: number; correct: number } {
     if (size > this.p.rowsPerThread * this.p.threads) throw new DigitsError('BAD_ARGUMENT', `batch of ${size} is larger than the engine's`);
-    const i32 = this.i32;
-    const f32 = this.f32;
-    const per = Math.ceil(size / this.p.threads);
-    for (let t = 0; t < this.p.threads; t++) {
-      const job = this.p.jobs[t]! / 4;
-      const from = Math.min(size, t * per);
-      i32[job + JOB.first / 4] = first + from;
-      i32[job + JOB.rows / 4] = Math.min(size, from + per) - from;
-      i32[job + JOB.batch / 4] = size;
-      i32[job + JOB.training / 4] = training;
-      i32[job + JOB.seed / 4] = seed;
-    }
+    this.p.crew.setBatch(JOB, first, size, seed, training);
     this.run(CMD.job);
-    let loss = 0;
-    let correct = 0;
-    for (const job of this.p.jobs) {
-      loss += f32[(job + JOB.loss) / 4]!;
-      correct += i32[(job + JOB.correct) / 4]!;
-    }
-    return { loss, correct };
+    return this.p.crew.batchResult(JOB);
   }
 
   /**

@@ -59,11 +59,39 @@ export interface MemoryPlan {
   floatImages: number;
   probs: number;
   /** Every allocation, in order, for checking (name, byte offset, bytes). */
-  regions: { name: string; at: number; bytes: number }[];
+  regions: Region[];
 }
 
 export const PAGE = 65536;
 const ALIGN = 64;
+
+/** One region of an engine's memory plan: its name, byte offset and size. */
+export interface Region {
+  name: string;
+  at: number;
+  bytes: number;
+}
+
+/**
+ * Hands out an engine's memory in order, after the first 64 KiB page (so that 0 is a null pointer),
+ * each region 64-byte aligned; `regions` lists them for checking and `size` is the end of the last.
+ */
+export function regionAllocator(): { take(name: string, bytes: number): number; readonly size: number; regions: Region[] } {
+  const regions: Region[] = [];
+  let size = PAGE;
+  return {
+    take(name, bytes) {
+      const at = Math.ceil(size / ALIGN) * ALIGN;
+      size = at + Math.max(bytes, 4);
+      regions.push({ name, at, bytes });
+      return at;
+    },
+    get size() {
+      return size;
+    },
+    regions,
+  };
+}
 
 export const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 /** Row pitch for a row of n floats: padded by a cache line when rows would alias in the cache sets. */
@@ -75,14 +103,8 @@ export const pitch = (n: number) => ((n * 4) % 256 === 0 ? n + 16 : n);
  */
 export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const { inputSize, units, batchSize, samples, threads, prediction } = input;
-  const regions: MemoryPlan['regions'] = [];
-  let size = PAGE;
-  const take = (name: string, bytes: number): number => {
-    const at = Math.ceil(size / ALIGN) * ALIGN;
-    size = at + bytes;
-    regions.push({ name, at, bytes });
-    return at;
-  };
+  const memory = regionAllocator();
+  const take = memory.take;
   const rows = Math.ceil(batchSize / threads);
   const strides = units.map(roundUp4);
   const pitches = strides.map(pitch);
@@ -138,7 +160,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const floatImages = prediction ? take('floatImages', samples * inputSize * 4) : 0;
   const probs = prediction ? take('probs', batchSize * units[units.length - 1]! * 4) : 0;
   return {
-    size, rows, strides, pitches, inDims, net, ctrl, params, Wp, WTp, grads, gradBytes,
-    threads: threadPlans, factors, images, labels, order, floatImages, probs, regions,
+    size: memory.size, rows, strides, pitches, inDims, net, ctrl, params, Wp, WTp, grads, gradBytes,
+    threads: threadPlans, factors, images, labels, order, floatImages, probs, regions: memory.regions,
   };
 }

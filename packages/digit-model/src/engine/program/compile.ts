@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { hasCategoricalCrossentropy } from '../../losses';
 import { MAX_OPS } from '../layout';
+import { roundUp4 } from '../memory-plan';
 import { readOptimizer, type OptimizerSpec } from '../optimizers';
 
 /** The op kinds of engine-src/program.h (OP_*). */
@@ -93,7 +94,6 @@ export interface TrainingProgram extends Program {
 
 type Config = Record<string, unknown>;
 
-export const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 const sizeOf = (m: MapShape) => roundUp4(m.h * m.w * m.cs);
 const pair = (v: unknown, name: string): [number, number] | string => {
   const a = Array.isArray(v) ? v : [v, v];

@@ -154,26 +154,9 @@ export class ProgramEngine {
   /** Forward (training 0) or forward and backward (1) passes of a batch, leaving the gradients in the shards' buffers. */
   forwardBackward(first: number, size: number, seed: number, training: 0 | 1): { loss: number; correct: number } {
     if (size > this.plan.rows * this.threads) throw new DigitsError('BAD_ARGUMENT', `batch of ${size} is larger than the engine's`);
-    const i32 = this.i32;
-    const f32 = this.f32;
-    const per = Math.ceil(size / this.threads);
-    this.plan.threads.forEach((t, s) => {
-      const job = t.job / 4;
-      const from = Math.min(size, s * per);
-      i32[job + PROGRAM_JOB.first / 4] = first + from;
-      i32[job + PROGRAM_JOB.rows / 4] = Math.min(size, from + per) - from;
-      i32[job + PROGRAM_JOB.batch / 4] = size;
-      i32[job + PROGRAM_JOB.training / 4] = training;
-      i32[job + PROGRAM_JOB.seed / 4] = seed;
-    });
+    this.crew.setBatch(PROGRAM_JOB, first, size, seed, training);
     this.run(CMD.job);
-    let loss = 0;
-    let correct = 0;
-    for (const t of this.plan.threads) {
-      loss += f32[(t.job + PROGRAM_JOB.loss) / 4]!;
-      correct += i32[(t.job + PROGRAM_JOB.correct) / 4]!;
-    }
-    return { loss, correct };
+    return this.crew.batchResult(PROGRAM_JOB);
   }
 
   /** Inference of `count` samples (bytes scaled by 1/255, or floats), `samples` at a time: count x classes probabilities. */

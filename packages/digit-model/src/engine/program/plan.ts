@@ -1,4 +1,5 @@
 import { OP, PROGRAM, PROGRAM_JOB, PROGRAM_UPDATE } from '../layout';
+import { regionAllocator, roundUp4, type Region } from '../memory-plan';
 import { CTRL } from '../threads';
 import type { Program } from './compile';
 
@@ -64,12 +65,11 @@ export interface ProgramPlan {
   order: number;
   floatImages: number;
   probs: number;
-  regions: { name: string; at: number; bytes: number }[];
+  regions: Region[];
 }
 
-export const PAGE = 65536;
-const ALIGN = 64;
-const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+export { PAGE } from '../memory-plan';
+const alignUp = (n: number) => Math.ceil(n / 64) * 64;
 /** im2col rows a Conv2D handles at a time (CONV_BLOCK in engine-src/op-gemm.h). */
 export const CONV_BLOCK = 256;
 
@@ -80,14 +80,8 @@ export const CONV_BLOCK = 256;
  */
 export function planProgram(program: Program, input: ProgramPlanInput): ProgramPlan {
   const { batchSize, samples, threads, prediction } = input;
-  const regions: ProgramPlan['regions'] = [];
-  let size = PAGE;
-  const take = (name: string, bytes: number): number => {
-    const at = alignUp(size);
-    size = at + Math.max(bytes, 4);
-    regions.push({ name, at, bytes });
-    return at;
-  };
+  const memory = regionAllocator();
+  const take = memory.take;
   const rows = Math.ceil(batchSize / threads);
   const { ops } = program;
   const programAt = take('program', PROGRAM.size);
@@ -104,7 +98,7 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
   const grads = take('grads', gradStride * 4 * threads);
   const sync = take('sync', 8);
   // batchnorm's partial sums: four slots (sums, squared deviations, dbeta, dgamma) of its channels
-  const bnChannels = Math.max(0, ...ops.map((op) => (op.kind === 'batchnorm' ? roundUp(op.input.cs) : 0)));
+  const bnChannels = Math.max(0, ...ops.map((op) => (op.kind === 'batchnorm' ? roundUp4(op.input.cs) : 0)));
   const partialStride = 4 * bnChannels;
   const partial = partialStride > 0 ? take('partial', partialStride * threads * 4) : 0;
   // The sparse scratch (engine-src/op-gemm.h): a Dense layer's rows in one go; a Conv2D's im2col
@@ -166,7 +160,7 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
       act,
       delta,
       aux: ops.map((op, i) => (op.kind === 'maxpool' ? f(`aux[${i}]`, rows * op.outSize * 4) : op.kind === 'batchnorm' && !prediction ? f(`aux[${i}]`, rows * op.inSize * 4) : 0)),
-      bn: ops.map((op, i) => (op.kind === 'batchnorm' ? f(`bn[${i}]`, 4 * roundUp(op.input.cs) * 4) : 0)),
+      bn: ops.map((op, i) => (op.kind === 'batchnorm' ? f(`bn[${i}]`, 4 * roundUp4(op.input.cs) * 4) : 0)),
       ...kept(t),
       csr_ptr: f('csr_ptr', (maxRows + 1) * 4),
       csr_idx: f('csr_idx', maxEntries * 4),
@@ -186,12 +180,11 @@ export function planProgram(program: Program, input: ProgramPlanInput): ProgramP
   const floatImages = prediction ? take('floatImages', samples * program.pixels * 4) : 0;
   const probs = prediction ? take('probs', batchSize * program.classes * 4) : 0;
   return {
-    size, rows, program: programAt, ops: opsAt, ctrl, P, M, V, stats, Wp, WTp, gradStride, sync, partial, partialStride,
-    threads: threadPlans, factors, images, labels, order, floatImages, probs, regions,
+    size: memory.size, rows, program: programAt, ops: opsAt, ctrl, P, M, V, stats, Wp, WTp, gradStride, sync, partial, partialStride,
+    threads: threadPlans, factors, images, labels, order, floatImages, probs, regions: memory.regions,
   };
 }
 
-const roundUp = (n: number) => Math.ceil(n / 4) * 4;
 
 /** The most wasm memory a program engine plans for (wasm32 stops at 4 GiB; the data comes on top). */
 export const ENGINE_MEMORY_LIMIT = 3 * 2 ** 30;
