@@ -6,8 +6,11 @@
 // (index, value). Inputs are mostly zero (81% of MNIST pixels; about half of the hidden units after
 // ReLU and dropout), so the forward pass, the weight gradients (A^T x delta, with A^T built by a
 // counting sort) and the backward pass (delta x W^T, with W^T kept up to date by the optimizer) only touch
-// nonzero entries. Threads split each batch's samples; each writes its own gradient buffer, and
-// the optimizer sums them over its share of the parameters.
+// nonzero entries. A batch runs in two steps, each split over the threads: `run_job` takes a share
+// of the batch's samples (forward pass, deltas, and each layer's input transposed), then
+// `run_update` a share of the parameters: it sums each weight row's gradient over the whole batch
+// (every shard's deltas, rows in batch order) and steps the optimizer on it at once. No gradient
+// is ever written out whole, and the sums do not depend on how many shards the batch had.
 //
 // Layout: every layer's width is padded to a multiple of 4 floats ("stride"); padded weights,
 // activations and gradients stay exactly zero. All structs hold 4-byte fields only, mirrored by
@@ -61,8 +64,9 @@ typedef struct {
   int32_t *t_idx;
   float *t_val;
   int32_t *t_count;
-  float *gW[MAXL];           // this thread's gradients
-  float *gb[MAXL];
+  int32_t *tr_ptr[MAXL];     // each layer's input transposed (in_dim[l] sparse rows over this shard's
+  int32_t *tr_idx[MAXL];     // rows), for run_update's weight gradients
+  float *tr_val[MAXL];
   float *probs;              // optional: rows x classes probabilities out
   float loss;                // out: summed loss of the rows
   int32_t correct;           // out: rows whose argmax is the label
@@ -71,15 +75,16 @@ typedef struct {
 
 typedef struct {
   const Net *net;
-  int32_t threads;
-  float *gW0[MAXL];          // thread 0's gradient buffers; thread t's are at + t * grad_stride floats
-  float *gb0[MAXL];
-  int32_t grad_stride;       // floats between consecutive threads' gradient buffers
+  const Job *const *jobs;    // every shard's Job, in batch order: their deltas and transposed inputs
+  int32_t shards;
+  float *scratch;            // group x max stride floats: the gradient rows being stepped
+  int32_t group;             // gradient rows summed and stepped together: few enough that they and
+                             // the deltas' column block stay in the first-level cache
   float *mW[MAXL];           // the optimizer's first state slot: Adam m, Momentum's accumulation, RMSprop's mean square
   float *mb[MAXL];
   float *vW[MAXL];           // the second: Adam v, RMSprop's moment (unused by SGD and Momentum)
   float *vb[MAXL];
-  int32_t part;              // this thread's share: rows [r0, r1) of every W and b elements accordingly
+  int32_t part;              // this thread's share of every layer's rows of W (see `row_share`) and of b
   int32_t parts;
   int32_t kind;              // OPT_*
   int32_t nesterov;          // Momentum: Nesterov's update
@@ -202,15 +207,9 @@ static void backward(Job *job) {
   for (int l = L - 1; l >= 0; l--) {
     int n = net->stride[l], pitch = net->ld[l], in = net->in_dim[l];
     float *D = job->delta[l];
-    // bias gradient: column sums
-    for (int k = 0; k < n; k += 4) {
-      v128_t s = wasm_f32x4_splat(0);
-      for (int r = 0; r < rows; r++) s = wasm_f32x4_add(s, wasm_v128_load(D + r * pitch + k));
-      wasm_v128_store(job->gb[l] + k, s);
-    }
-    // weight gradient: input^T x delta
-    csr_transpose(rows, in, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], job->t_ptr, job->t_idx, job->t_val, job->t_count);
-    spmm(in, job->t_ptr, job->t_idx, job->t_val, D, pitch, job->gW[l], pitch, n, 0);
+    // the weight gradient (input^T x delta, summed over the whole batch) is run_update's; it
+    // reads this shard's input transposed
+    csr_transpose(rows, in, job->csr_ptr[l], job->csr_idx[l], job->csr_val[l], job->tr_ptr[l], job->tr_idx[l], job->tr_val[l], job->t_count);
     if (l == 0) break;
     // delta of the layer below: (delta x W^T) times that layer's activation derivative and dropout factor
     int m = net->stride[l - 1], mpitch = net->ld[l - 1];
@@ -257,16 +256,91 @@ __attribute__((export_name("run_job"))) void run_job(Job *job) {
   if (job->training) backward(job);
 }
 
+// ---- the optimizer step ----------------------------------------------------------------------
+
+// out[g * n + j .. + 4NV] = the gradient of W[l] rows k0 + g (g < count), columns j .. j + 4NV:
+// sum over the shards in order, and over each one's rows in order, of input[r, k] * delta[r, j..].
+// Four vectors at a time, as SPMM_BLOCK (spmm.h) and for the same reason.
+#define GRAD_BLOCK(NV)                                                                                 \
+  static void grad_block##NV(const UpdateJob *a, int l, int k0, int count, int j, float *out, int n) { \
+    int pitch = a->net->ld[l];                                                                         \
+    for (int g = 0; g < count; g++) {                                                                  \
+      v128_t acc[NV];                                                                                  \
+      for (int q = 0; q < NV; q++) acc[q] = wasm_f32x4_splat(0);                                       \
+      for (int s = 0; s < a->shards; s++) {                                                            \
+        const Job *J = a->jobs[s];                                                                     \
+        const int32_t *idx = J->tr_idx[l];                                                             \
+        const float *val = J->tr_val[l], *D = J->delta[l] + j;                                         \
+        for (int p = J->tr_ptr[l][k0 + g], end = J->tr_ptr[l][k0 + g + 1]; p < end; p++) {           \
+          v128_t v = wasm_f32x4_splat(val[p]);                                                         \
+          const float *d = D + idx[p] * pitch;                                                         \
+          for (int q = 0; q < NV; q++) acc[q] = MADD(v, wasm_v128_load(d + 4 * q), acc[q]);          \
+        }                                                                                              \
+      }                                                                                                \
+      for (int q = 0; q < NV; q++) wasm_v128_store(out + g * n + j + 4 * q, acc[q]);                   \
+    }                                                                                                  \
+  }
+GRAD_BLOCK(4)
+GRAD_BLOCK(1)
+
+// Work of W[l]'s row k in a step: its gradient's multiply-adds (one per nonzero input in the
+// batch, n wide) and the optimizer's (about as much as ROW_COST nonzeros).
+#define ROW_COST 8
+static int row_cost(const UpdateJob *a, int l, int k) {
+  int c = ROW_COST;
+  for (int s = 0; s < a->shards; s++) c += a->jobs[s]->tr_ptr[l][k + 1] - a->jobs[s]->tr_ptr[l][k];
+  return c;
+}
+
+// Where share `part` of W[l]'s rows begins: the rows split so that each share costs about the same
+// (inputs are far from uniform: MNIST's border pixels are never ink), at multiples of 4 (pack_rows'
+// 4x4 transposes). Every thread computes the same split from the same counts.
+static int row_share(const UpdateJob *a, int l, int part) {
+  int in = a->net->in_dim[l];
+  if (part == 0) return 0;
+  if (part == a->parts) return in;
+  long total = 0;
+  for (int k = 0; k < in; k++) total += row_cost(a, l, k);
+  long target = total * part / a->parts, sum = 0;
+  int k = 0;
+  for (; k + 4 <= in; k += 4) {
+    long group = 0;
+    for (int i = 0; i < 4; i++) group += row_cost(a, l, k + i);
+    if (sum + group / 2 > target) break;
+    sum += group;
+  }
+  return k;
+}
+
 __attribute__((export_name("run_update"))) void run_update(const UpdateJob *a) {
   const Net *net = a->net;
+  const OptStep *step = (const OptStep *)&a->kind;
+  float *g = a->scratch;
   for (int l = 0; l < net->layers; l++) {
     int n = net->stride[l], ld = net->ld[l], in = net->in_dim[l];
-    // rows split in multiples of 4 (the 4x4 transposes); the last share takes any remainder
-    int r0 = in / 4 * a->part / a->parts * 4, r1 = a->part + 1 == a->parts ? in : in / 4 * (a->part + 1) / a->parts * 4;
-    update_range((const OptStep *)&a->kind, a->threads, a->grad_stride, net->W[l] + r0 * ld, a->mW[l] + r0 * ld, a->vW[l] + r0 * ld, a->gW0[l] + r0 * ld, (r1 - r0) * ld);
-    pack_rows(net->W[l], n, ld, in, r0, r1, net->Wp[l], l > 0 ? net->WTp[l] : 0);
+    int r0 = row_share(a, l, a->part), r1 = row_share(a, l, a->part + 1);
+    for (int k = r0; k < r1; k += a->group) {
+      int count = r1 - k < a->group ? r1 - k : a->group;
+      int j = 0;
+      for (; j + 16 <= n; j += 16) grad_block4(a, l, k, count, j, g, n);
+      for (; j < n; j += 4) grad_block1(a, l, k, count, j, g, n);
+      for (int i = 0; i < count; i++) {
+        long at = (long)(k + i) * ld;
+        update_range(step, 1, 0, net->W[l] + at, a->mW[l] + at, a->vW[l] + at, g + i * n, n);
+      }
+      pack_rows(net->W[l], n, ld, in, k, k + count, net->Wp[l], l > 0 ? net->WTp[l] : 0);
+    }
+    // the bias: column sums of the deltas, the share's columns
     int c0 = (n / 4) * a->part / a->parts * 4, c1 = (n / 4) * (a->part + 1) / a->parts * 4;
-    update_range((const OptStep *)&a->kind, a->threads, a->grad_stride, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, a->gb0[l] + c0, c1 - c0);
+    for (int c = c0; c < c1; c += 4) {
+      v128_t sum = wasm_f32x4_splat(0);
+      for (int s = 0; s < a->shards; s++) {
+        const Job *J = a->jobs[s];
+        for (int r = 0; r < J->rows; r++) sum = wasm_f32x4_add(sum, wasm_v128_load(J->delta[l] + r * ld + c));
+      }
+      wasm_v128_store(g + c - c0, sum);
+    }
+    update_range(step, 1, 0, net->b[l] + c0, a->mb[l] + c0, a->vb[l] + c0, g, c1 - c0);
   }
 }
 

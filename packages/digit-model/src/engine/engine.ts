@@ -1,6 +1,6 @@
 import { DigitsError } from '@digits/mnist-data';
 import { JOB, MAX_LAYERS, NET, UPDATE } from './layout';
-import { PAGE, planMemory } from './memory-plan';
+import { GRADIENT_GROUP, PAGE, planMemory } from './memory-plan';
 import { updateFields, type OptimizerSpec } from './optimizers';
 import { Crew } from './crew';
 import { CMD, canBlock, threadsAvailable } from './threads';
@@ -74,9 +74,9 @@ interface EngineParts {
 
 /**
  * One engine instance: the wasm memory holding the network, its optimizer state, the training split,
- * per-thread workspaces and gradients; the worker threads; and the batch loop's two steps
- * (forward/backward on each thread's share of the batch, then the optimizer on each thread's share of the
- * parameters).
+ * per-thread workspaces; the worker threads; and the batch loop's two steps (forward/backward on each
+ * thread's share of the batch, then, on each thread's share of the parameters, their gradients summed
+ * over the whole batch and the optimizer's step on them).
  */
 export class Engine {
   /** Wall milliseconds spent in each step of the batch loop (forward/backward, optimizer), this thread's view. */
@@ -148,15 +148,15 @@ export class Engine {
     if (shape.activations.length !== L || shape.dropout.length !== L) {
       throw new DigitsError('BAD_ARGUMENT', `the engine needs an activation and a dropout rate for each of the ${L} layers`);
     }
-    // Each batch is split into `threads` shards with their own gradients, summed in a fixed order,
-    // whether worker threads run them or this thread runs them one after another: the results do
-    // not depend on how many threads actually ran (see `parallel`).
+    // Each batch is split into `threads` shards, whether worker threads run them or this thread
+    // runs them one after another (see `parallel`). The gradients are summed over the batch's rows
+    // in order whatever the shards, so the weights do not depend on either.
     const threads = Math.max(1, Math.min(config.threads, batchSize));
     const shared = threads > 1 && threadsAvailable();
     const simd = chooseSimd(config.simd);
     const optimizer: OptimizerSpec = config.optimizer ?? { kind: 'sgd', learningRate: 0 };
     const plan = planMemory({ inputSize: shape.inputSize, units: shape.units, batchSize, samples, threads, prediction: config.prediction === true });
-    const { rows, strides, pitches, inDims, net, ctrl, params, Wp, WTp, grads, gradBytes, factors, images, labels, order, floatImages, probs } = plan;
+    const { rows, strides, pitches, inDims, net, ctrl, params, Wp, WTp, jobList, factors, images, labels, order, floatImages, probs } = plan;
     const jobs = plan.threads.map((t) => t.job);
     const updateJobs = plan.threads.map((t) => t.update);
     const classes = shape.units[L - 1]!;
@@ -196,14 +196,15 @@ export class Engine {
         setI(job, JOB.order, order);
         setI(job, JOB.probs, probs);
         setI(job, JOB.pixels, shape.inputSize);
-        const { job: _job, update: _update, ...buffers } = plan.threads[t]!;
+        const { job: _job, update: _update, scratch: _scratch, ...buffers } = plan.threads[t]!;
         for (const [name, value] of Object.entries(buffers)) setI(job, JOB[name as keyof typeof JOB], value);
         const update = updateJobs[t]!;
+        i32[jobList / 4 + t] = job;
         setI(update, UPDATE.net, net);
-        setI(update, UPDATE.threads, threads);
-        setI(update, UPDATE.gW0, plan.threads[0]!.gW);
-        setI(update, UPDATE.gb0, plan.threads[0]!.gb);
-        setI(update, UPDATE.grad_stride, gradBytes / 4);
+        setI(update, UPDATE.jobs, jobList);
+        setI(update, UPDATE.shards, threads);
+        setI(update, UPDATE.scratch, plan.threads[t]!.scratch);
+        setI(update, UPDATE.group, GRADIENT_GROUP);
         setI(update, UPDATE.mW, params.map((p) => p.mW));
         setI(update, UPDATE.mb, params.map((p) => p.mb));
         setI(update, UPDATE.vW, params.map((p) => p.vW));
@@ -292,7 +293,8 @@ export class Engine {
 
   /**
    * Runs the forward pass (training = 0) or forward and backward passes (1) of a batch on every
-   * thread, leaving the gradients in the threads' buffers. Returns summed loss and correct count.
+   * thread, leaving the deltas and transposed inputs the optimizer step reads. Returns summed loss
+   * and correct count.
    */
   forwardBackward(first: number, size: number, seed: number, training: 0 | 1): { loss: number; correct: number } {
     if (size > this.p.rowsPerThread * this.p.threads) throw new DigitsError('BAD_ARGUMENT', `batch of ${size} is larger than the engine's`);
@@ -333,7 +335,7 @@ export class Engine {
     this.timings[cmd === CMD.job ? 'job' : 'update'] += performance.now() - started;
   }
 
-  /** One optimizer step from the gradients the last `forwardBackward` left (for profiling). */
+  /** One optimizer step from what the last `forwardBackward` left (for profiling). */
   updateStep(): void {
     this.run(CMD.update);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JOB, NET, UPDATE } from './layout';
-import { PAGE, planMemory, type MemoryPlanInput } from './memory-plan';
+import { GRADIENT_GROUP, PAGE, planMemory, type MemoryPlanInput } from './memory-plan';
 
 const TUTORIAL: MemoryPlanInput = { inputSize: 784, units: [512, 512, 10], batchSize: 128, samples: 60000, threads: 2, prediction: false };
 // odd sizes: units not a multiple of 4, a batch that does not split evenly, three threads
@@ -44,17 +44,16 @@ describe('planMemory', () => {
     expect(planMemory(TUTORIAL).pitches).toEqual([528, 528, 12]);
   });
 
-  it('gives each thread its own gradient block with the same inner offsets', () => {
+  it("gives each thread each layer's transposed input and the optimizer's gradient rows, and lists the jobs", () => {
     const plan = planMemory(ODD);
-    const grads = plan.regions.find((r) => r.name === 'grads')!;
-    expect(grads.bytes).toBe(3 * plan.gradBytes);
-    plan.threads.forEach((t, i) => {
-      t.gW.forEach((gW, l) => {
-        expect(gW - plan.threads[0]!.gW[l]!).toBe(i * plan.gradBytes);
-        expect(t.gb[l]! - gW).toBeGreaterThanOrEqual(plan.inDims[l]! * plan.pitches[l]! * 4);
-      });
-      expect(t.gb[2]! + plan.pitches[2]! * 4).toBeLessThanOrEqual(grads.at + (i + 1) * plan.gradBytes);
+    const bytes = (name: string) => plan.regions.find((r) => r.name === name)!.bytes;
+    plan.inDims.forEach((k, l) => {
+      expect(bytes(`thread 2 tr_ptr[${l}]`)).toBe((k + 1) * 4);
+      expect(bytes(`thread 2 tr_val[${l}]`)).toBe(17 * k * 4);
     });
+    expect(bytes('thread 0 scratch')).toBe(GRADIENT_GROUP * 32 * 4);
+    expect(bytes('jobList')).toBe(3 * 4);
+    expect(plan.regions.some((r) => r.name.includes('grad'))).toBe(false);
   });
 
   it('is a pure function of its input; prediction trades labels and order for float inputs and probabilities', () => {

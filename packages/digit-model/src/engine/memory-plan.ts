@@ -8,7 +8,7 @@ export interface MemoryPlanInput {
   units: readonly number[];
   batchSize: number;
   samples: number;
-  /** Shards of each batch (one Job, UpdateJob and gradient block each). */
+  /** Shards of each batch (one Job and UpdateJob each). */
   threads: number;
   /** Room for float inputs and probabilities instead of labels and the epoch's order. */
   prediction: boolean;
@@ -27,8 +27,12 @@ export interface ThreadPlan {
   t_idx: number;
   t_val: number;
   t_count: number;
-  gW: number[];
-  gb: number[];
+  /** Each layer's input transposed (the optimizer step's weight gradients read them). */
+  tr_ptr: number[];
+  tr_idx: number[];
+  tr_val: number[];
+  /** The optimizer step's gradient rows (GRADIENT_GROUP x widest stride floats). */
+  scratch: number;
 }
 
 /** Byte offsets (0: absent) of everything in the engine's memory, and its size. */
@@ -48,9 +52,8 @@ export interface MemoryPlan {
   /** Kernels packed in 32-column panels, and their transposes (layers >= 1). */
   Wp: number[];
   WTp: number[];
-  /** Thread 0's gradient block; thread t's is `gradBytes` further per thread, same inner offsets. */
-  grads: number;
-  gradBytes: number;
+  /** Every thread's job struct's offset, in batch order (the optimizer step reads all their deltas). */
+  jobList: number;
   threads: ThreadPlan[];
   factors: number;
   images: number;
@@ -63,6 +66,8 @@ export interface MemoryPlan {
 }
 
 export const PAGE = 65536;
+/** Weight rows the optimizer step sums and steps together (UpdateJob's `group`, engine.c). */
+export const GRADIENT_GROUP = 8;
 const ALIGN = 64;
 
 /** One region of an engine's memory plan: its name, byte offset and size. */
@@ -121,17 +126,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   });
   const Wp = strides.map((n, l) => take(`Wp[${l}]`, inDims[l]! * n * 4));
   const WTp = strides.map((n, l) => (l > 0 ? take(`WTp[${l}]`, inDims[l]! * n * 4) : 0));
-  // gradients: one block per thread, same inner offsets (each piece aligned within the block)
-  const inner: { gW: number; gb: number }[] = [];
-  let gradBytes = 0;
-  const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
-  pitches.forEach((n, l) => {
-    const gW = gradBytes;
-    gradBytes += alignUp(inDims[l]! * n * 4);
-    inner.push({ gW, gb: gradBytes });
-    gradBytes += alignUp(n * 4);
-  });
-  const grads = take('grads', gradBytes * threads);
+  const jobList = take('jobList', threads * 4);
   const threadPlans: ThreadPlan[] = [];
   for (let t = 0; t < threads; t++) {
     const f = (name: string, bytes: number) => take(`thread ${t} ${name}`, bytes);
@@ -147,8 +142,10 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
       t_idx: f('t_idx', rows * maxWidth * 4),
       t_val: f('t_val', rows * maxWidth * 4),
       t_count: f('t_count', (maxIn + 1) * 4),
-      gW: inner.map((g) => grads + t * gradBytes + g.gW),
-      gb: inner.map((g) => grads + t * gradBytes + g.gb),
+      tr_ptr: inDims.map((k, l) => f(`tr_ptr[${l}]`, (k + 1) * 4)),
+      tr_idx: inDims.map((k, l) => f(`tr_idx[${l}]`, rows * k * 4)),
+      tr_val: inDims.map((k, l) => f(`tr_val[${l}]`, rows * k * 4)),
+      scratch: f('scratch', GRADIENT_GROUP * Math.max(...strides) * 4),
       update: f('update', UPDATE.size),
     });
   }
@@ -160,7 +157,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const floatImages = prediction ? take('floatImages', samples * inputSize * 4) : 0;
   const probs = prediction ? take('probs', batchSize * units[units.length - 1]! * 4) : 0;
   return {
-    size: memory.size, rows, strides, pitches, inDims, net, ctrl, params, Wp, WTp, grads, gradBytes,
+    size: memory.size, rows, strides, pitches, inDims, net, ctrl, params, Wp, WTp, jobList,
     threads: threadPlans, factors, images, labels, order, floatImages, probs, regions: memory.regions,
   };
 }
