@@ -5,6 +5,7 @@ import { sampleSize } from './batches';
 import { compileModel } from './models';
 import type { AugmentOptions } from './train';
 import { deriveSeed } from './seeds';
+import { yieldToEventLoop } from './event-loop';
 
 export interface OutlierExposureOptions {
   /** Passes over the digits; default 1 (a fine-tune of a trained model). */
@@ -115,7 +116,7 @@ export async function trainWithOutliers(
       outlierSum += values[1]! * size;
       options.onBatchEnd?.(batch, batches, { loss: values[0]!, outlierLoss: values[1]! });
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await yieldToEventLoop();
         lastYield = performance.now();
       }
       if (options.signal?.aborted) return logs;

@@ -8,6 +8,7 @@ import { compileModel } from './models';
 import { evaluate, sampleShape } from './predict';
 import { deriveSeed } from './seeds';
 import { beginTraining, type EpochPlan } from './trainer';
+import { yieldToEventLoop } from './event-loop';
 
 export interface EpochLog {
   /** 1-based: the first epoch is 1; resume with `initialEpoch` = the last log's epoch. */
@@ -169,7 +170,7 @@ async function trainEpochWithTfjs(
     accSum += acc * size;
     plan.onBatchEnd(batch, { loss, acc, size });
     if (performance.now() - lastYield > YIELD_EVERY_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await yieldToEventLoop();
       lastYield = performance.now();
     }
     if (plan.signal?.aborted) break;

@@ -1,5 +1,6 @@
 import { deriveSeed } from '../seeds';
 import type { EpochPlan } from '../trainer';
+import { yieldToEventLoop } from '../event-loop';
 
 /** Event-loop yields during an epoch, so that timers and abort signals get through. */
 const YIELD_EVERY_MS = 50;
@@ -44,7 +45,7 @@ export async function trainEpochIn(engine: BatchTrainer, plan: EpochPlan, seed: 
     seen += size;
     plan.onBatchEnd(batch, { loss: loss / size, acc: correct / size, size });
     if (performance.now() - lastYield > YIELD_EVERY_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await yieldToEventLoop();
       lastYield = performance.now();
     }
     if (plan.signal?.aborted) break;
