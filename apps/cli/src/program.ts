@@ -21,6 +21,8 @@ export function createProgram(): Command {
     // are for developers: --debug keeps them
     .hook('preAction', async (command) => {
       if (!command.opts()['debug']) (await import('@tensorflow/tfjs')).enableProdMode();
+      // this process is ours: the engine's fused multiply-add build where only a flag keeps it off (Node 20)
+      (await import('@digits/model/engine')).enableRelaxedSimd();
     });
   for (const register of [registerInspect, registerTrain, registerEvaluate, registerPredict, registerExport, registerImport]) {
     register(program);

@@ -46,5 +46,7 @@ describe('digits train names its trainer', () => {
     expect(run.stderr).toMatch(/^Trainer: engine$/m);
     const result = JSON.parse(run.stdout) as { trainer: { name: string; reason?: string } };
     expect(result.trainer).toEqual({ name: 'engine' });
+    // the command switches relaxed SIMD on where a V8 flag is all it takes (Node 20), and says so
+    expect(run.stderr).toMatch(/^Backend: engine - digits CPU engine: .* in WebAssembly SIMD with relaxed-SIMD FMAs on \d threads?/m);
   }, 300_000);
 });

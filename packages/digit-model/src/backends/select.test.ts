@@ -16,7 +16,7 @@ describe('selectBackend', () => {
       expect(choice.name).not.toMatch(/^tensorflow/);
       if (choice.name !== 'webgpu') {
         expect(choice.name).toBe('engine');
-        expect(choice.reason).toMatch(/^digits CPU engine: training and prediction of Dense, Conv2D, pooling and batchnorm models in WebAssembly SIMD on \d threads?/);
+        expect(choice.reason).toMatch(/^digits CPU engine: training and prediction of Dense, Conv2D, pooling and batchnorm models in WebAssembly SIMD( with relaxed-SIMD FMAs)? on \d threads?/);
       }
     }
     expect(choice.backend).toBe(tf.getBackend());

@@ -4,6 +4,7 @@ import { activateWasm } from '../backends/wasm';
 import { EngineRuntime } from './runtime';
 import type { EngineSettings } from './settings';
 import { threadsAvailable } from './threads';
+import { relaxedSimdAvailable } from './wasm-module';
 
 /**
  * The 'engine' backend of a runtime: the digits CPU engine for training, prediction and
@@ -21,8 +22,9 @@ export function createEngineBackend(runtime: EngineRuntime): BackendProvider {
       const detach = runtime.attach();
       const threads = runtime.threads;
       const why = threads > 1 || threadsAvailable() ? '' : ' (no SharedArrayBuffer/workers here: one thread)';
+      const simd = relaxedSimdAvailable() ? 'WebAssembly SIMD with relaxed-SIMD FMAs' : 'WebAssembly SIMD';
       return {
-        reason: `digits CPU engine: training and prediction of Dense, Conv2D, pooling and batchnorm models in WebAssembly SIMD on ${threads} thread${threads > 1 ? 's' : ''}${why}; ${wasm}`,
+        reason: `digits CPU engine: training and prediction of Dense, Conv2D, pooling and batchnorm models in ${simd} on ${threads} thread${threads > 1 ? 's' : ''}${why}; ${wasm}`,
         async deactivate() {
           detach();
           await runtime.release();

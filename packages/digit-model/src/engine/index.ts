@@ -4,6 +4,7 @@
 export { EngineRuntime, type EngineUsage } from './runtime';
 export { builtinEngine, configureEngine, engineProblem, enginePredictionProblem } from './backend';
 export type { EngineSettings } from './settings';
+export { enableRelaxedSimd, relaxedSimdAvailable } from './wasm-module';
 // Every entry of every @digits library re-exports the one error class, so `instanceof` works whichever
 // entry a caller imported.
 export { DigitsError, isDigitsError, type DigitsErrorCode } from '@digits/mnist-data';

@@ -35,6 +35,22 @@ export function relaxedSimdAvailable(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
 
+/**
+ * Switches relaxed SIMD on where this runtime has it behind a flag (Node 20's V8:
+ * `--experimental-wasm-relaxed-simd`; Node 22+ and Chrome 114+ have it on), so that engines started
+ * afterwards run the fused multiply-add build, 5-10% faster on x64. A program that owns its process
+ * calls it first thing (the `digits` command does); engines already compiled keep their build.
+ * Nothing happens where it is on already or no flag can switch it (browsers). Returns whether it
+ * is available now.
+ */
+export function enableRelaxedSimd(): boolean {
+  if (relaxedSimdAvailable()) return true;
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+  v8?.setFlagsFromString?.('--experimental-wasm-relaxed-simd');
+  return relaxedSimdAvailable();
+}
+
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 /** The MLP engine (engine.c) or the engine for compiled programs (program.c). */
