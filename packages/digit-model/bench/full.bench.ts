@@ -4,9 +4,11 @@
  *   pnpm bench:full                                   # best backend ('auto'), MLP, 20 epochs
  *   DIGITS_BACKEND=wasm DIGITS_MODEL=cnn DIGITS_EPOCHS=12 pnpm bench:full
  *   DIGITS_AUGMENT=1 ...                              # train on augmented copies (train's `augment: true`)
+ *   DIGITS_BENCH_SIMD=simd128 ...                     # the engine's plain SIMD128 build (default: relaxed SIMD on, as `digits` does)
  */
 import { loadMnist } from '@digits/mnist-data/node';
 import { classifyResults, createCnn, createMlp, evaluate, predictClasses, selectBackend, train } from '../src/index';
+import { enableRelaxedSimd } from '../src/engine/index';
 import { machine, table } from './common';
 
 const backend = process.env['DIGITS_BACKEND'] ?? 'auto';
@@ -15,6 +17,7 @@ const epochs = Number(process.env['DIGITS_EPOCHS'] ?? (kind === 'cnn' ? 12 : 20)
 const seed = Number(process.env['DIGITS_SEED'] ?? 0);
 const augment = process.env['DIGITS_AUGMENT'] === '1';
 
+if (process.env['DIGITS_BENCH_SIMD'] !== 'simd128') enableRelaxedSimd(); // as `digits train` does
 const choice = await selectBackend(backend);
 console.log(`backend: ${choice.name} (${choice.reason})${choice.skipped.length ? `; skipped: ${choice.skipped.join('; ')}` : ''}`);
 console.log(`machine: ${machine()}`);
