@@ -41,16 +41,7 @@ static void gemm_rows(const Op *o, int g0, int g1, const float *x, int32_t *ptr,
       const float *p = xs + (iy * o->w + ix) * cs;
       int base = (ky * o->kw + kx) * cs;
       if (cs % 4 == 0) {
-        for (int k = 0; k < cs; k += 4) {
-          int mask = wasm_i32x4_bitmask(wasm_f32x4_ne(wasm_v128_load(p + k), wasm_f32x4_splat(0)));
-          while (mask) {
-            int q = __builtin_ctz(mask);
-            mask &= mask - 1;
-            idx[nnz] = base + k + q;
-            val[nnz] = p[k + q];
-            nnz++;
-          }
-        }
+        for (int k = 0; k < cs; k += 4) nnz = append_nonzeros4(wasm_v128_load(p + k), base + k, idx, val, nnz);
       } else {
         for (int k = 0; k < cs; k++) if (p[k] != 0.0f) { idx[nnz] = base + k; val[nnz] = p[k]; nnz++; }
       }
