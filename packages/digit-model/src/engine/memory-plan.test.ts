@@ -65,5 +65,8 @@ describe('planMemory', () => {
     expect([prediction.labels, prediction.order]).toEqual([0, 0]);
     expect(prediction.regions.find((r) => r.name === 'probs')!.bytes).toBe(50 * 3 * 4);
     expect(prediction.regions.find((r) => r.name === 'floatImages')!.bytes).toBe(333 * 37 * 4);
+    // nothing for the backward pass or the optimizer step
+    expect(prediction.regions.filter((r) => /tr_|scratch/.test(r.name))).toEqual([]);
+    expect(prediction.threads[0]!.tr_ptr).toEqual([0, 0, 0]);
   });
 });

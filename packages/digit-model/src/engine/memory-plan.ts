@@ -142,10 +142,11 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
       t_idx: f('t_idx', rows * maxWidth * 4),
       t_val: f('t_val', rows * maxWidth * 4),
       t_count: f('t_count', (maxIn + 1) * 4),
-      tr_ptr: inDims.map((k, l) => f(`tr_ptr[${l}]`, (k + 1) * 4)),
-      tr_idx: inDims.map((k, l) => f(`tr_idx[${l}]`, rows * k * 4)),
-      tr_val: inDims.map((k, l) => f(`tr_val[${l}]`, rows * k * 4)),
-      scratch: f('scratch', GRADIENT_GROUP * Math.max(...strides) * 4),
+      // the backward pass's and the optimizer step's: none in an engine that only predicts
+      tr_ptr: inDims.map((k, l) => (prediction ? 0 : f(`tr_ptr[${l}]`, (k + 1) * 4))),
+      tr_idx: inDims.map((k, l) => (prediction ? 0 : f(`tr_idx[${l}]`, rows * k * 4))),
+      tr_val: inDims.map((k, l) => (prediction ? 0 : f(`tr_val[${l}]`, rows * k * 4))),
+      scratch: prediction ? 0 : f('scratch', GRADIENT_GROUP * Math.max(...strides) * 4),
       update: f('update', UPDATE.size),
     });
   }
