@@ -417,17 +417,21 @@ describe('engine training', () => {
       }
     };
     // adaptive: batches 0-7 on both threads, 8-15 on this one, then the faster: all bitwise equal
-    const [parallel, mixed, one] = [
+    const [parallel, mixed, one, three] = [
       await run({ threads: 2, adaptive: false }),
       await run({ threads: 2, adaptive: true }),
       await run({ threads: 1, adaptive: false }),
+      await run({ threads: 3, adaptive: false }), // uneven shards (32 rows: 11, 11, 10) and row shares
     ];
     expect(mixed.losses).toEqual(parallel.losses);
     mixed.w.forEach((w, i) => expect(maxAbsDiff(w, parallel.w[i]!)).toBe(0));
-    // one shard instead of two: the gradients are summed over the batch's rows in the same order, so
-    // the weights are bitwise the same; only the reported loss adds the shards' sums in another order
-    one.losses.forEach((loss, i) => expect(loss).toBeCloseTo(parallel.losses[i]!, 5));
-    one.w.forEach((w, i) => expect(maxAbsDiff(w, parallel.w[i]!)).toBe(0));
+    // one or three shards instead of two: the gradients are summed over the batch's rows in the same
+    // order, so the weights are bitwise the same; only the reported loss adds the shards' sums in
+    // another order
+    for (const other of [one, three]) {
+      other.losses.forEach((loss, i) => expect(loss).toBeCloseTo(parallel.losses[i]!, 5));
+      other.w.forEach((w, i) => expect(maxAbsDiff(w, parallel.w[i]!)).toBe(0));
+    }
   });
 
   it('learns: > 85% on 1,000 test images after 6 epochs on 2,000 images', async () => {
