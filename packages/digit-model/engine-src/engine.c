@@ -292,24 +292,27 @@ static int row_cost(const UpdateJob *a, int l, int k) {
   return c;
 }
 
-// Where share `part` of W[l]'s rows begins: the rows split so that each share costs about the same
-// (inputs are far from uniform: MNIST's border pixels are never ink), at multiples of 4 (pack_rows'
-// 4x4 transposes). Every thread computes the same split from the same counts.
-static int row_share(const UpdateJob *a, int l, int part) {
+// Rows [*r0, *r1) of W[l] for share `part`: the rows split so that each share costs about the
+// same (inputs are far from uniform: MNIST's border pixels are never ink), at multiples of 4
+// (pack_rows' 4x4 transposes), the last share taking any remainder. Every thread computes the same
+// split from the same counts.
+static void row_share(const UpdateJob *a, int l, int *r0, int *r1) {
   int in = a->net->in_dim[l];
-  if (part == 0) return 0;
-  if (part == a->parts) return in;
   long total = 0;
   for (int k = 0; k < in; k++) total += row_cost(a, l, k);
-  long target = total * part / a->parts, sum = 0;
+  long start = total * a->part / a->parts, end = total * (a->part + 1) / a->parts, sum = 0;
+  *r0 = a->part == 0 ? 0 : -1;
+  *r1 = a->part + 1 == a->parts ? in : -1;
   int k = 0;
-  for (; k + 4 <= in; k += 4) {
+  for (; k + 4 <= in && (*r0 < 0 || *r1 < 0); k += 4) {
     long group = 0;
     for (int i = 0; i < 4; i++) group += row_cost(a, l, k + i);
-    if (sum + group / 2 > target) break;
+    if (*r0 < 0 && sum + group / 2 > start) *r0 = k;
+    if (*r1 < 0 && sum + group / 2 > end) *r1 = k;
     sum += group;
   }
-  return k;
+  if (*r0 < 0) *r0 = k;
+  if (*r1 < 0) *r1 = k;
 }
 
 __attribute__((export_name("run_update"))) void run_update(const UpdateJob *a) {
@@ -318,7 +321,8 @@ __attribute__((export_name("run_update"))) void run_update(const UpdateJob *a) {
   float *g = a->scratch;
   for (int l = 0; l < net->layers; l++) {
     int n = net->stride[l], ld = net->ld[l], in = net->in_dim[l];
-    int r0 = row_share(a, l, a->part), r1 = row_share(a, l, a->part + 1);
+    int r0, r1;
+    row_share(a, l, &r0, &r1);
     for (int k = r0; k < r1; k += a->group) {
       int count = r1 - k < a->group ? r1 - k : a->group;
       int j = 0;

@@ -64,6 +64,20 @@ export const JOB = offsets([
   ['correct', 1],
 ] as const);
 
+/** optimizer.h's OptStep: the fields both engines' update structs end in, in this order. */
+const OPT_STEP = [
+  ['kind', 1],
+  ['nesterov', 1],
+  ['lr', 1],
+  ['beta1', 1],
+  ['beta2', 1],
+  ['eps', 1],
+  ['one_minus_beta1', 1],
+  ['one_minus_beta2', 1],
+  ['one_minus_acc_beta1', 1],
+  ['one_minus_acc_beta2', 1],
+] as const;
+
 export const UPDATE = offsets([
   ['net', 1],
   ['jobs', 1],
@@ -76,16 +90,7 @@ export const UPDATE = offsets([
   ['vb', L],
   ['part', 1],
   ['parts', 1],
-  ['kind', 1],
-  ['nesterov', 1],
-  ['lr', 1],
-  ['beta1', 1],
-  ['beta2', 1],
-  ['eps', 1],
-  ['one_minus_beta1', 1],
-  ['one_minus_beta2', 1],
-  ['one_minus_acc_beta1', 1],
-  ['one_minus_acc_beta2', 1],
+  ...OPT_STEP,
 ] as const);
 
 /** The ops array of engine-src/program.h holds at most this many ops. */
@@ -159,14 +164,5 @@ export const PROGRAM_UPDATE = offsets([
   ['V', 1],
   ['part', 1],
   ['parts', 1],
-  ['kind', 1],
-  ['nesterov', 1],
-  ['lr', 1],
-  ['beta1', 1],
-  ['beta2', 1],
-  ['eps', 1],
-  ['one_minus_beta1', 1],
-  ['one_minus_beta2', 1],
-  ['one_minus_acc_beta1', 1],
-  ['one_minus_acc_beta2', 1],
+  ...OPT_STEP,
 ] as const);
